@@ -1,0 +1,1 @@
+"""Backends: each turns the resolved model into files under generated/."""

@@ -1,0 +1,308 @@
+"""Stage 2: turn syntax trees into the source model (model.py).
+
+Only structure is handled here: strings are decoded, versions parsed, and
+duplicate declarations reported.  Cross-references are checked in checks.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lark import Token, Tree
+
+from .diagnostics import Diagnostics, Location
+from .model import (
+    CompatEntry,
+    CompatSet,
+    Const,
+    Corpus,
+    Deprecation,
+    Family,
+    Lifecycle,
+    Machine,
+    OptionAssign,
+    OptionDecl,
+    Release,
+    SetRef,
+    Target,
+    Value,
+)
+from .parser import ParsedFile
+from .versions import Version
+
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+_ESCAPE_RE = re.compile(r"\\(u[0-9A-Fa-f]{4}|.)", re.S)
+
+
+class Builder:
+    def __init__(self, diags: Diagnostics):
+        self.diags = diags
+        self.corpus = Corpus()
+        self.file = ""
+        self.comments: dict[int, tuple[int, str]] = {}
+
+    # -- helpers -------------------------------------------------------------
+    def loc(self, node: Tree | Token) -> Location:
+        if isinstance(node, Token):
+            return Location(self.file, node.line or 0, node.column or 0)
+        meta = node.meta
+        return Location(self.file, getattr(meta, "line", 0), getattr(meta, "column", 0))
+
+    def string(self, token: Token) -> str:
+        """Decode a double-quoted string with \\" \\\\ \\n \\t \\uXXXX escapes."""
+        body = token.value[1:-1]
+
+        def unescape(match: re.Match) -> str:
+            esc = match.group(1)
+            if esc in _ESCAPES:
+                return _ESCAPES[esc]
+            if esc[0] == "u" and len(esc) == 5:
+                code = int(esc[1:], 16)
+                if 0xD800 <= code <= 0xDFFF:
+                    self._bad_escape(token, match, "a surrogate is not a character")
+                    return ""
+                return chr(code)
+            self._bad_escape(token, match, "unknown escape")
+            return ""
+
+        return _ESCAPE_RE.sub(unescape, body)
+
+    def _bad_escape(self, token: Token, match: re.Match, why: str) -> None:
+        offset = match.start() + 1  # +1 for the opening quote
+        self.diags.error(
+            Location(self.file, token.line, token.column + offset),
+            f"invalid string escape '{match.group(0)}': {why} "
+            '(use \\", \\\\, \\n, \\t or \\uXXXX)',
+        )
+
+    def version(self, token: Token) -> Version:
+        return Version.parse(token.value)
+
+    # -- entry point -----------------------------------------------------------
+    def add_file(self, parsed: ParsedFile) -> None:
+        self.file = parsed.path
+        self.comments = parsed.comments
+        self.corpus.files.append(parsed.path)
+        for item in parsed.tree.children:
+            getattr(self, "build_" + item.data)(item)
+
+    # -- declarations ------------------------------------------------------------
+    def build_release(self, node: Tree) -> None:
+        version_tok, date_tok = node.children
+        version = self.version(version_tok)
+        if len(version.parts) != 2:
+            self.diags.error(
+                self.loc(version_tok),
+                f"a release is MAJOR.MINOR: write {version.release} for {version}",
+            )
+            return
+        if version in self.corpus.releases:
+            self._duplicate(self.loc(node), f"release {version}",
+                            self.corpus.releases[version].location)
+            return
+        self.corpus.releases[version] = Release(version, date_tok.value, self.loc(node))
+
+    def build_target(self, node: Tree) -> None:
+        name_tok, *stmts = node.children
+        target = Target(name_tok.value, self.loc(node))
+        for stmt in stmts:
+            kind = stmt.data
+            if kind == "target_binary":
+                target.binary = self.string(stmt.children[0])
+            elif kind == "target_arch":
+                target.arch = stmt.children[0].value
+            elif kind == "target_wordsize":
+                target.wordsize = int(stmt.children[0].value, 0)
+            elif kind == "target_define":
+                macro, value = stmt.children
+                target.defines[macro.value] = self.string(value)
+        if target.name in self.corpus.targets:
+            self._duplicate(target.location, f"target {target.name}",
+                            self.corpus.targets[target.name].location)
+            return
+        self.corpus.targets[target.name] = target
+
+    def build_const_decl(self, node: Tree) -> None:
+        name, value = node.children
+        if name.value in self.corpus.consts:
+            self._duplicate(self.loc(node), f"constant {name.value}",
+                            self.corpus.consts[name.value].location)
+            return
+        self.corpus.consts[name.value] = Const(name.value, int(value.value, 0), self.loc(node))
+
+    def build_option_decl(self, node: Tree) -> None:
+        name, type_node, c_lvalue, query = node.children
+        if type_node.data == "enum_type":
+            type_name, values = "enum", tuple(t.value for t in type_node.children)
+        else:
+            type_name, values = type_node.children[0].value, ()
+        decl = OptionDecl(
+            name=name.value,
+            type=type_name,
+            c_lvalue=self.string(c_lvalue),
+            location=self.loc(node),
+            query=self.string(query) if query is not None else None,
+            enum_values=values,
+        )
+        if decl.name in self.corpus.options:
+            self._duplicate(decl.location, f"option {decl.name}",
+                            self.corpus.options[decl.name].location)
+            return
+        self.corpus.options[decl.name] = decl
+
+    def build_lifecycle(self, node: Tree) -> None:
+        policy = Lifecycle(self.loc(node))
+        for stmt in node.children:
+            arg = stmt.children[0]
+            if stmt.data == "lifecycle_deprecate":
+                policy.deprecate_after = int(arg.value, 0)
+            elif stmt.data == "lifecycle_delete":
+                policy.delete_after = int(arg.value, 0)
+            elif stmt.data == "lifecycle_reason":
+                policy.reason = self.string(arg)
+            elif stmt.data == "lifecycle_notice":
+                policy.removal_notice = int(arg.value, 0)
+        if self.corpus.lifecycle is not None:
+            self._duplicate(policy.location, "lifecycle policy",
+                            self.corpus.lifecycle.location)
+            return
+        self.corpus.lifecycle = policy
+
+    # -- compat sets -------------------------------------------------------------
+    def build_compat(self, node: Tree) -> None:
+        scope, version_tok, *entries = node.children
+        version = self.version(version_tok) if version_tok is not None else None
+        compat = CompatSet(scope.value, version, [], self.loc(node))
+        for entry in entries:
+            compat.entries.append(self.build_entry(entry))
+        if compat.key in self.corpus.compat_sets:
+            self._duplicate(compat.location, f"compat set '{compat.display}'",
+                            self.corpus.compat_sets[compat.key].location)
+            return
+        self.corpus.compat_sets[compat.key] = compat
+
+    def build_entry(self, node: Tree) -> CompatEntry:
+        driver_node, property_node, value, optional = node.children
+        entry = CompatEntry(
+            driver=self._name_or_string(driver_node.children[0]),
+            property=self._name_or_string(property_node.children[0]),
+            value=self.string(value),
+            optional=optional is not None,
+            location=self.loc(node),
+        )
+        self._attach_comment(entry, node)
+        return entry
+
+    def _name_or_string(self, token: Token) -> str:
+        return self.string(token) if token.type == "STRING" else token.value
+
+    def _attach_comment(self, entry: CompatEntry, node: Tree) -> None:
+        """A comment on the entry's line, else the comment lines just above it."""
+        line = node.meta.line
+        trailing = self.comments.get(node.meta.end_line)
+        if trailing is not None and trailing[0] > node.meta.end_column - 1:
+            entry.comment = trailing[1]
+            return
+        above = []
+        previous = line - 1
+        while previous in self.comments and self._comment_only_line(previous):
+            above.append(self.comments[previous][1])
+            previous -= 1
+        if above:
+            entry.comment = " ".join(reversed([a for a in above if a])) or None
+            entry.comment_above = entry.comment is not None
+
+    def _comment_only_line(self, line: int) -> bool:
+        text = self.diags.sources.get(self.file, [])
+        return 0 < line <= len(text) and text[line - 1].lstrip().startswith("#")
+
+    # -- families and machines ---------------------------------------------------
+    def build_family(self, node: Tree) -> None:
+        name, extends, *stmts = node.children
+        family = Family(name.value, self.loc(node))
+        if extends is not None:
+            family.extends = extends.value
+            family.extends_location = self.loc(extends)
+        for stmt in stmts:
+            kind = stmt.data
+            if kind == "family_abstract":
+                family.abstract = True
+            elif kind == "family_pattern":
+                family.pattern = self.string(stmt.children[0])
+            elif kind == "family_targets":
+                family.targets = [(t.value, self.loc(t)) for t in stmt.children]
+            elif kind == "family_alias":
+                family.alias = stmt.children[0].value
+            elif kind == "family_desc":
+                family.desc = self.string(stmt.children[0])
+            elif kind == "family_compat":
+                family.compat.extend(self.build_set_ref(r) for r in stmt.children)
+            elif kind == "option_assign":
+                family.options.append(self.build_option_assign(stmt))
+        if family.name in self.corpus.families:
+            self._duplicate(family.location, f"family {family.name}",
+                            self.corpus.families[family.name].location)
+            return
+        self.corpus.families[family.name] = family
+
+    def build_machine(self, node: Tree) -> None:
+        family, version, *stmts = node.children
+        machine = Machine(family.value, self.version(version), self.loc(node))
+        for stmt in stmts:
+            kind = stmt.data
+            if kind == "machine_compat":
+                machine.compat.extend(self.build_set_ref(r) for r in stmt.children)
+            elif kind == "option_assign":
+                machine.options.append(self.build_option_assign(stmt))
+            elif kind == "machine_inherits":
+                machine.inherits.append(
+                    (self.version(stmt.children[0]), self.loc(stmt))
+                )
+            elif kind == "machine_default":
+                machine.default = self.loc(stmt)
+            elif kind == "machine_alias":
+                machine.alias = self.loc(stmt)
+            elif kind == "machine_unstable":
+                machine.unstable = self.loc(stmt)
+            elif kind == "machine_deprecated":
+                since, reason = stmt.children
+                machine.deprecated = Deprecation(
+                    self.string(reason),
+                    self.version(since) if since is not None else None,
+                    self.loc(stmt),
+                )
+            elif kind == "machine_removed":
+                machine.removed = (self.version(stmt.children[0]), self.loc(stmt))
+        self.corpus.machines.append(machine)
+
+    def build_set_ref(self, node: Tree) -> SetRef:
+        scope, version = node.children
+        return SetRef(
+            scope.value,
+            self.version(version) if version is not None else None,
+            self.loc(node),
+        )
+
+    def build_option_assign(self, node: Tree) -> OptionAssign:
+        name, value_node = node.children
+        kind = value_node.data.removesuffix("_value")
+        if kind in ("true", "false"):
+            value = Value("bool", kind, self.loc(value_node))
+        else:
+            token = value_node.children[0]
+            text = self.string(token) if kind == "string" else token.value
+            if kind == "typeref":
+                text = token.value[2:-1]
+            value = Value(kind, text, self.loc(token))
+        return OptionAssign(name.value, value, self.loc(node))
+
+    def _duplicate(self, location: Location, what: str, first: Location) -> None:
+        self.diags.error(location, f"{what} is declared twice")
+        self.diags.note(first, f"{what} was first declared here")
+
+
+def build(files: list[ParsedFile], diags: Diagnostics) -> Corpus:
+    builder = Builder(diags)
+    for parsed in files:
+        builder.add_file(parsed)
+    return builder.corpus

@@ -1,0 +1,410 @@
+"""Stage 3: resolve names and check the model (DESIGN.md section 3).
+
+Every problem is reported to Diagnostics with its location; nothing raises.
+Name resolution links each family to its base and each machine to its parent
+(the next newer version of its family unless it says `inherits`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from datetime import date
+
+from . import lifecycle, values
+from .diagnostics import Diagnostics, Location
+from .model import Corpus, Family, Machine, SetRef
+from .versions import Version
+
+_MACRO_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def did_you_mean(name: str, candidates) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+class Checker:
+    def __init__(self, corpus: Corpus, diags: Diagnostics):
+        self.corpus = corpus
+        self.diags = diags
+
+    def run(self) -> None:
+        self.check_releases()
+        self.check_targets()
+        self.check_options()
+        self.check_compat_sets()
+        self.check_families()
+        self.link_machines()
+        self.check_machines()
+        self.check_chains()
+        self.check_defaults_and_aliases()
+        self.check_lifecycle()
+
+    # -- releases, targets, options ---------------------------------------------
+    def check_releases(self) -> None:
+        previous = None
+        for version in sorted(self.corpus.releases):
+            release = self.corpus.releases[version]
+            try:
+                day = date.fromisoformat(release.date)
+            except ValueError:
+                self.diags.error(release.location, f"release {version}: invalid date {release.date}")
+                continue
+            if previous is not None and day <= previous[1]:
+                self.diags.warning(
+                    release.location,
+                    f"release {version} is dated {release.date}, not after "
+                    f"release {previous[0]} ({previous[1]})",
+                    check="release-order",
+                )
+            previous = (version, day)
+
+    def check_targets(self) -> None:
+        for target in self.corpus.targets.values():
+            for what, value in (("binary", target.binary), ("arch", target.arch)):
+                if not value:
+                    self.diags.error(target.location, f"target {target.name} has no {what}")
+
+    def check_option_assign(self, assign, where: str) -> None:
+        decl = self.corpus.options.get(assign.name)
+        if decl is None:
+            self.diags.error(
+                assign.location,
+                f"unknown option '{assign.name}' in {where}"
+                + did_you_mean(assign.name, self.corpus.options),
+            )
+            return
+        problem = values.type_error(decl, assign.value, self.corpus.consts)
+        if problem:
+            self.diags.error(assign.value.location, problem)
+        if assign.value.kind == "typeref":
+            self.check_macro(assign.value.text, assign.value.location)
+
+    def check_macro(self, macro: str, location: Location) -> None:
+        if not any(macro in t.defines for t in self.corpus.targets.values()):
+            self.diags.error(
+                location,
+                f"unknown macro ${{{macro}}}: no target defines it"
+                + did_you_mean(
+                    macro, {m for t in self.corpus.targets.values() for m in t.defines}
+                ),
+            )
+
+    def check_options(self) -> None:
+        for family in self.corpus.families.values():
+            for assign in family.options:
+                self.check_option_assign(assign, f"family {family.name}")
+
+    # -- compat sets ---------------------------------------------------------------
+    def check_compat_sets(self) -> None:
+        for compat in self.corpus.compat_sets.values():
+            if compat.version is not None:
+                self.check_release(compat.version, compat.location, f"compat set '{compat.display}'")
+            seen: dict[tuple[str, str], object] = {}
+            for entry in compat.entries:
+                for macro in _MACRO_RE.findall(entry.driver):
+                    self.check_macro(macro, entry.location)
+                key = (entry.driver, entry.property)
+                first = seen.get(key)
+                if first is None:
+                    seen[key] = entry
+                elif first.value != entry.value:
+                    self.diags.error(
+                        entry.location,
+                        f"{entry.driver}.{entry.property} is set twice in compat set "
+                        f"'{compat.display}' with different values "
+                        f'("{first.value}" and "{entry.value}")',
+                    )
+                    self.diags.note(first.location, "first set here")
+                else:
+                    self.diags.warning(
+                        entry.location,
+                        f"{entry.driver}.{entry.property} is set twice in compat set "
+                        f"'{compat.display}' (same value)",
+                        check="duplicate-entry",
+                    )
+
+    def check_release(self, version: Version, location: Location, what: str) -> bool:
+        if version.release in self.corpus.releases:
+            return True
+        known = [str(v) for v in sorted(self.corpus.releases)]
+        self.diags.error(
+            location,
+            f"{what}: unknown release {version.release}" + did_you_mean(str(version.release), known),
+        )
+        return False
+
+    def check_set_ref(self, ref: SetRef) -> bool:
+        if ref.key in self.corpus.compat_sets:
+            return True
+        names = [s.display for s in self.corpus.compat_sets.values()]
+        self.diags.error(
+            ref.location,
+            f"unknown compat set '{ref.display}'" + did_you_mean(ref.display, names),
+        )
+        return False
+
+    # -- families ----------------------------------------------------------------
+    def check_families(self) -> None:
+        families = self.corpus.families
+        for family in families.values():
+            if family.extends is not None:
+                base = families.get(family.extends)
+                if base is None:
+                    self.diags.error(
+                        family.extends_location,
+                        f"unknown family '{family.extends}'" + did_you_mean(family.extends, families),
+                    )
+                else:
+                    family.base = base
+            for ref in family.compat:
+                self.check_set_ref(ref)
+            for name, location in family.targets:
+                if name not in self.corpus.targets:
+                    self.diags.error(
+                        location,
+                        f"unknown target '{name}'" + did_you_mean(name, self.corpus.targets),
+                    )
+        for family in families.values():
+            lineage = [family]
+            base = family.base
+            while base is not None:
+                if base is family:
+                    self.diags.error(family.location, f"family {family.name} extends itself")
+                    family.base = None
+                    break
+                lineage.append(base)
+                base = base.base
+            if family.abstract:
+                continue
+            if not family.pattern or "{version}" not in family.pattern:
+                self.diags.error(
+                    family.location,
+                    f'family {family.name} needs a name pattern such as "{family.name}-{{version}}"',
+                )
+            if not family.targets:
+                self.diags.error(family.location, f"family {family.name} lists no targets")
+
+    # -- machines ----------------------------------------------------------------
+    def link_machines(self) -> None:
+        """Give each machine its name and parent; report what cannot be linked."""
+        by_family: dict[str, dict[Version, Machine]] = defaultdict(dict)
+        self.by_family = by_family
+        for machine in self.corpus.machines:
+            family = self.corpus.families.get(machine.family)
+            if family is None:
+                self.diags.error(
+                    machine.location,
+                    f"unknown family '{machine.family}'"
+                    + did_you_mean(machine.family, self.corpus.families),
+                )
+                continue
+            if family.abstract:
+                self.diags.error(
+                    machine.location,
+                    f"family {family.name} is abstract: it has no machines of its own",
+                )
+                continue
+            machine.name = (family.pattern or "{version}").replace("{version}", str(machine.version))
+            versions = by_family[family.name]
+            if machine.version in versions:
+                self.diags.error(machine.location, f"machine {machine.name} is declared twice")
+                self.diags.note(versions[machine.version].location, "first declared here")
+                continue
+            versions[machine.version] = machine
+
+        for family_name, versions in by_family.items():
+            ordered = sorted(versions)
+            for index, version in enumerate(ordered):
+                machine = versions[version]
+                if len(machine.inherits) > 1:
+                    self.diags.error(
+                        machine.inherits[1][1],
+                        f"machine {machine.name} has two parents: 'inherits' may appear once",
+                    )
+                if machine.inherits:
+                    parent_version, location = machine.inherits[0]
+                    parent = versions.get(parent_version)
+                    if parent is None:
+                        self.diags.error(
+                            location,
+                            f"machine {machine.name} inherits unknown version {parent_version} "
+                            f"of family {family_name}",
+                        )
+                    elif parent is machine:
+                        self.diags.error(location, f"machine {machine.name} inherits itself")
+                    else:
+                        machine.parent = parent
+                elif index + 1 < len(ordered):
+                    machine.parent = versions[ordered[index + 1]]
+
+    def check_machines(self) -> None:
+        for machine in self.corpus.machines:
+            if not machine.name:
+                continue
+            self.check_release(machine.version, machine.location, f"machine {machine.name}")
+            for ref in machine.compat:
+                self.check_set_ref(ref)
+            for assign in machine.options:
+                self.check_option_assign(assign, f"machine {machine.name}")
+            family = self.corpus.families[machine.family]
+            for ref in machine.compat:
+                compat = self.corpus.compat_sets.get(ref.key)
+                if compat is None:
+                    continue
+                for entry in compat.entries:
+                    for macro in _MACRO_RE.findall(entry.driver):
+                        for target_name, _ in family.targets:
+                            target = self.corpus.targets.get(target_name)
+                            if target is not None and macro not in target.defines:
+                                self.diags.error(
+                                    entry.location,
+                                    f"${{{macro}}} is not defined for target {target_name}, "
+                                    f"which uses this set through {machine.name}",
+                                )
+
+    def check_chains(self) -> None:
+        for family_name, versions in self.by_family.items():
+            # Cycles: follow parents from every machine.
+            for machine in versions.values():
+                seen = []
+                node = machine
+                while node is not None and node not in seen:
+                    seen.append(node)
+                    node = node.parent
+                if node is machine:
+                    names = " -> ".join(m.name for m in seen + [machine])
+                    self.diags.error(machine.location, f"inheritance cycle: {names}")
+                    machine.parent = None
+            # Gaps: every release between the oldest and newest version.
+            ordered = sorted(versions)
+            releases = sorted(self.corpus.releases)
+            have = {v.release for v in ordered}
+            for older, newer in zip(ordered, ordered[1:]):
+                missing = [
+                    r for r in releases if older.release < r < newer.release and r not in have
+                ]
+                if missing:
+                    family = self.corpus.families[family_name]
+                    names = ", ".join(
+                        (family.pattern or "").replace("{version}", str(r)) for r in missing
+                    )
+                    self.diags.error(
+                        versions[newer].location,
+                        f"gap in the {family_name} chain: no machine for release "
+                        f"{', '.join(map(str, missing))} between {older} and {newer} "
+                        f"(missing {names})",
+                        check="chain-gap",
+                    )
+
+    def check_defaults_and_aliases(self) -> None:
+        defaults: dict[str, Machine] = {}
+        aliases: dict[str, list[Machine]] = defaultdict(list)
+        for family_name, versions in self.by_family.items():
+            family = self.corpus.families[family_name]
+            stable = [
+                v for v in sorted(versions)
+                if versions[v].unstable is None and versions[v].removed is None
+            ]
+            newest_stable = versions[stable[-1]] if stable else None
+            for machine in versions.values():
+                if machine.default is not None:
+                    for target_name, _ in family.targets:
+                        other = defaults.get(target_name)
+                        if other is not None and other is not machine:
+                            self.diags.error(
+                                machine.default,
+                                f"{machine.name} and {other.name} are both the default "
+                                f"machine for target {target_name}",
+                            )
+                        else:
+                            defaults[target_name] = machine
+                if machine.alias is not None:
+                    if family.alias is None:
+                        self.diags.error(
+                            machine.alias,
+                            f"machine {machine.name} is aliased but family {family.name} "
+                            "declares no alias name",
+                        )
+                    elif machine is not newest_stable:
+                        newest = newest_stable.name if newest_stable else "none"
+                        self.diags.error(
+                            machine.alias,
+                            f"the alias '{family.alias}' must name the newest stable "
+                            f"{family.name} machine ({newest}), not {machine.name}",
+                        )
+                    aliases[family.alias or ""].append(machine)
+            if family.alias is not None and newest_stable is not None and not any(
+                m.alias for m in versions.values()
+            ):
+                self.diags.warning(
+                    family.location,
+                    f"family {family.name} declares alias '{family.alias}' but no machine "
+                    f"carries it (add 'alias' to {newest_stable.name})",
+                    check="alias-unused",
+                )
+        names = {m.name for m in self.corpus.machines if m.name}
+        for alias, machines in aliases.items():
+            if len(machines) > 1:
+                for machine in machines[1:]:
+                    self.diags.error(
+                        machine.alias,
+                        f"alias '{alias}' is given to {machines[0].name} and {machine.name}",
+                    )
+            if alias in names:
+                self.diags.error(machines[0].alias, f"alias '{alias}' is also a machine name")
+
+    def check_lifecycle(self) -> None:
+        policy = self.corpus.lifecycle
+        at = self.corpus.current_release
+        releases = sorted(self.corpus.releases)
+        for machine in self.corpus.machines:
+            if not machine.name:
+                continue
+            if machine.deprecated is not None:
+                dep = machine.deprecated
+                if not dep.reason.strip():
+                    self.diags.error(dep.location, f"deprecation of {machine.name} needs a reason")
+                if dep.since is not None:
+                    self.check_release(dep.since, dep.location, f"deprecation of {machine.name}")
+            if machine.unstable is not None and machine.deprecated is not None:
+                self.diags.error(
+                    machine.unstable, f"{machine.name} is unstable and deprecated: pick one"
+                )
+            reason = lifecycle.deprecation_reason(machine, policy, at)
+            if reason is not None:
+                for flag, what in ((machine.alias, "an alias"), (machine.default, "the default")):
+                    if flag is not None:
+                        self.diags.error(
+                            flag,
+                            f"deprecated machine {machine.name} cannot be {what}",
+                        )
+            if machine.removed is not None:
+                removed, location = machine.removed
+                self.check_release(removed, location, f"removal of {machine.name}")
+                since = machine.deprecated.since if machine.deprecated else None
+                if since is None:
+                    self.diags.error(
+                        location,
+                        f"{machine.name} is removed without a deprecation: "
+                        "write 'deprecated since X.Y \"reason\"' first",
+                    )
+                    continue
+                notice = policy.removal_notice if policy else 2
+                later = [r for r in releases if r > since.release]
+                earliest = later[notice - 1] if len(later) >= notice else None
+                if earliest is None or removed.release < earliest:
+                    self.diags.error(
+                        location,
+                        f"{machine.name} is removed in {removed}, deprecated since {since}: "
+                        f"removal needs {notice} releases of notice"
+                        + (f" (no sooner than {earliest})" if earliest else ""),
+                    )
+
+
+def check(corpus: Corpus, diags: Diagnostics) -> None:
+    Checker(corpus, diags).run()

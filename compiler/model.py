@@ -1,0 +1,211 @@
+"""The source model: what machines/ says, as typed dataclasses with locations.
+
+Built from the syntax tree by builder.py, checked by checks.py and turned into
+effective machines by resolve.py.  Nothing here knows about any backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .diagnostics import Location
+from .versions import Version
+
+
+@dataclass
+class Release:
+    version: Version
+    date: str
+    location: Location
+
+
+@dataclass
+class Target:
+    """One QEMU system emulator binary (qemu-system-x86_64, ...)."""
+
+    name: str
+    location: Location
+    binary: str = ""
+    arch: str = ""  # libvirt's name for the architecture (i686 for i386)
+    wordsize: int = 0
+    # C macros whose expansion differs per target: TYPE_X86_CPU -> "x86_64-cpu".
+    defines: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Const:
+    name: str
+    value: int
+    location: Location
+
+
+@dataclass
+class OptionDecl:
+    """A machine-class field that changes with the version, e.g. max-cpus."""
+
+    name: str
+    type: str  # bool, int, str, size, typename or enum
+    c_lvalue: str  # m->max_cpus
+    location: Location
+    query: str | None = None  # its query-machines member, if it has one
+    enum_values: tuple[str, ...] = ()
+
+
+@dataclass
+class Value:
+    """An option value as written: kind is string, int, size, bool, macro or typeref."""
+
+    kind: str
+    text: str  # the decoded string, the digits, the macro name, ...
+    location: Location
+
+
+@dataclass
+class OptionAssign:
+    name: str
+    value: Value
+    location: Location
+
+
+@dataclass
+class CompatEntry:
+    driver: str  # may hold ${MACRO} parts that expand per target
+    property: str
+    value: str
+    optional: bool
+    location: Location
+    comment: str | None = None
+    comment_above: bool = False  # the comment sits on its own line(s) above
+
+
+@dataclass
+class CompatSet:
+    """hw_compat_7_2 is CompatSet(scope="hw", version=7.2); a family-wide set
+    such as pc_q35_compat_defaults has a scope name and no version."""
+
+    scope: str
+    version: Version | None
+    entries: list[CompatEntry]
+    location: Location
+
+    @property
+    def key(self) -> tuple[str, Version | None]:
+        return (self.scope, self.version)
+
+    @property
+    def c_name(self) -> str:
+        if self.version is None:
+            return self.scope
+        return f"{self.scope}_compat_{self.version.c_suffix}"
+
+    @property
+    def display(self) -> str:
+        return self.scope if self.version is None else f"{self.scope} {self.version}"
+
+
+@dataclass
+class SetRef:
+    scope: str
+    version: Version | None
+    location: Location
+
+    @property
+    def key(self) -> tuple[str, Version | None]:
+        return (self.scope, self.version)
+
+    @property
+    def display(self) -> str:
+        return self.scope if self.version is None else f"{self.scope} {self.version}"
+
+
+@dataclass(eq=False)
+class Family:
+    name: str
+    location: Location
+    extends: str | None = None
+    extends_location: Location | None = None
+    abstract: bool = False
+    pattern: str | None = None  # "pc-i440fx-{version}"
+    targets: list[tuple[str, Location]] = field(default_factory=list)
+    alias: str | None = None
+    desc: str | None = None
+    compat: list[SetRef] = field(default_factory=list)
+    options: list[OptionAssign] = field(default_factory=list)
+    # Set by checks.py: the family this one extends.
+    base: Family | None = None
+
+    def lineage(self) -> list[Family]:
+        """This family and the ones it extends, most basic first."""
+        chain: list[Family] = []
+        family: Family | None = self
+        while family is not None and family not in chain:
+            chain.append(family)
+            family = family.base
+        return chain[::-1]
+
+
+@dataclass
+class Deprecation:
+    reason: str
+    since: Version | None
+    location: Location
+
+
+@dataclass(eq=False)
+class Machine:
+    family: str
+    version: Version
+    location: Location
+    compat: list[SetRef] = field(default_factory=list)
+    options: list[OptionAssign] = field(default_factory=list)
+    inherits: list[tuple[Version, Location]] = field(default_factory=list)
+    default: Location | None = None
+    alias: Location | None = None
+    deprecated: Deprecation | None = None
+    unstable: Location | None = None
+    removed: tuple[Version, Location] | None = None
+    # Set by checks.py once names are resolved.
+    name: str = ""
+    parent: Machine | None = None
+
+    def chain(self) -> list[Machine]:
+        """This machine and the ones it inherits, newest first."""
+        chain: list[Machine] = []
+        machine: Machine | None = self
+        while machine is not None and machine not in chain:
+            chain.append(machine)
+            machine = machine.parent
+        return chain[::-1]
+
+
+@dataclass
+class Lifecycle:
+    """QEMU 9.1+'s automatic policy (include/hw/boards.h MACHINE_VER_*)."""
+
+    location: Location
+    deprecate_after: int | None = None
+    delete_after: int | None = None
+    reason: str | None = None
+    removal_notice: int = 2  # releases between deprecation and removal
+
+
+@dataclass
+class Corpus:
+    """Everything machines/ declares."""
+
+    files: list[str] = field(default_factory=list)
+    releases: dict[Version, Release] = field(default_factory=dict)
+    targets: dict[str, Target] = field(default_factory=dict)
+    consts: dict[str, Const] = field(default_factory=dict)
+    options: dict[str, OptionDecl] = field(default_factory=dict)
+    compat_sets: dict[tuple[str, Version | None], CompatSet] = field(
+        default_factory=dict
+    )
+    families: dict[str, Family] = field(default_factory=dict)
+    machines: list[Machine] = field(default_factory=list)
+    lifecycle: Lifecycle | None = None
+
+    @property
+    def current_release(self) -> Version | None:
+        """The release machines/ describes: the newest one declared."""
+        return max(self.releases) if self.releases else None

@@ -1,0 +1,79 @@
+"""The whole compiler, stage by stage:
+
+    parse (parser.py) -> build (builder.py) -> check (checks.py)
+      -> resolve (resolve.py) -> emit (backends/*) -> write (output.py)
+
+Each stage reports to one Diagnostics; the pipeline stops after the first
+stage that found errors, so later stages only ever see a consistent model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import builder, checks, parser, resolve
+from .backends import json as json_backend
+from .diagnostics import Diagnostics
+from .model import Corpus
+
+# Every backend: a module with emit(resolved, sources) -> {path: text}.
+BACKENDS = [json_backend]
+
+
+@dataclass
+class Project:
+    root: Path
+
+    @property
+    def machines(self) -> Path:
+        return self.root / "machines"
+
+    @property
+    def generated(self) -> Path:
+        return self.root / "generated"
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest ancestor of `start` (itself included) holding machines/."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        if (directory / "machines").is_dir():
+            return directory
+    return None
+
+
+def load(project: Project, diags: Diagnostics) -> Corpus | None:
+    """Parse and build every source; None if any of it failed."""
+    parsed = []
+    for path in parser.find_sources(project.machines, project.root, diags):
+        shown = parser.display_path(path, project.root)
+        text = parser.read_source(path, shown, diags)
+        if text is None:
+            continue
+        result = parser.parse_text(text, shown, diags)
+        if result is not None:
+            parsed.append(result)
+    if diags.has_errors:
+        return None
+    corpus = builder.build(parsed, diags)
+    return None if diags.has_errors else corpus
+
+
+def compile_project(project: Project, diags: Diagnostics) -> resolve.Resolved | None:
+    corpus = load(project, diags)
+    if corpus is None:
+        return None
+    checks.check(corpus, diags)
+    if diags.has_errors:
+        return None
+    return resolve.resolve(corpus)
+
+
+def emit(resolved: resolve.Resolved) -> dict[str, str]:
+    """Every generated file, keyed by its path below generated/."""
+    sources = resolved.corpus.files
+    outputs: dict[str, str] = {}
+    for backend in BACKENDS:
+        outputs.update(backend.emit(resolved, sources))
+    return dict(sorted(outputs.items()))

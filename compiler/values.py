@@ -1,0 +1,71 @@
+"""Typing of option values: what a written value means for its option."""
+
+from __future__ import annotations
+
+import re
+
+from .model import Const, OptionDecl, Target, Value
+
+SIZE_UNITS = {"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
+_SIZE_RE = re.compile(r"(\d+)(KiB|MiB|GiB|TiB)")
+
+# Which written kinds each option type accepts.
+ACCEPTS = {
+    "bool": {"bool"},
+    "int": {"int", "macro"},
+    "size": {"size", "int"},
+    "str": {"string"},
+    "typename": {"typeref", "string"},
+    "enum": {"macro"},
+}
+
+KIND_NAMES = {
+    "bool": "true or false",
+    "int": "an integer",
+    "macro": "a C constant",
+    "size": "a size such as 16GiB",
+    "string": "a string",
+    "typeref": "a ${MACRO} type name",
+}
+
+
+def type_error(decl: OptionDecl, value: Value, consts: dict[str, Const]) -> str | None:
+    """Why `value` does not fit `decl`, or None when it does."""
+    if value.kind not in ACCEPTS[decl.type]:
+        wanted = " or ".join(KIND_NAMES[k] for k in sorted(ACCEPTS[decl.type]))
+        return (
+            f"option {decl.name} is of type {decl.type}: expected {wanted}, "
+            f"got {KIND_NAMES[value.kind]}"
+        )
+    if decl.type == "enum" and value.text not in decl.enum_values:
+        return (
+            f"option {decl.name} takes one of {', '.join(decl.enum_values)}, "
+            f"not {value.text}"
+        )
+    if decl.type == "int" and value.kind == "macro" and value.text not in consts:
+        return f"unknown constant {value.text} (declare it with 'const {value.text} = N')"
+    return None
+
+
+def json_value(
+    decl: OptionDecl, value: Value, consts: dict[str, Const], target: Target
+) -> object:
+    """The value as query-machines would report it, for one target."""
+    if value.kind == "bool":
+        return value.text == "true"
+    if value.kind == "int":
+        return int(value.text, 0)
+    if value.kind == "size":
+        number, unit = _SIZE_RE.fullmatch(value.text).groups()
+        return int(number) * SIZE_UNITS[unit]
+    if value.kind == "macro":
+        return consts[value.text].value if decl.type == "int" else value.text
+    if value.kind == "typeref":
+        return target.defines.get(value.text)
+    return value.text
+
+
+def c_size(text: str) -> str:
+    """16GiB -> 16 * GiB, the way QEMU writes sizes (include/qemu/units.h)."""
+    number, unit = _SIZE_RE.fullmatch(text).groups()
+    return f"{number} * {unit}"
