@@ -146,7 +146,7 @@ def cmd_list(args) -> int:
         for machine in machines:
             notes = []
             if machine.alias:
-                notes.append(f"alias of {machine.alias}")
+                notes.append(f"alias {machine.alias}")
             if machine.is_default:
                 notes.append("default")
             if machine.deprecated:

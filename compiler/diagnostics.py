@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+MAX_SHOWN = 120  # columns of source shown under a diagnostic
+
+
 @dataclass(frozen=True, order=True)
 class Location:
     """A position in a source file; line and column are 1-based."""
@@ -96,8 +99,14 @@ class Diagnostics:
         line_no = diagnostic.location.line
         if lines is not None and 0 < line_no <= len(lines):
             source_line = lines[line_no - 1].rstrip("\r")
+            column = max(diagnostic.location.column - 1, 0)
+            if len(source_line) > MAX_SHOWN:
+                # Show a window around the column of an overlong line.
+                start = max(0, column - MAX_SHOWN // 2)
+                source_line = source_line[start : start + MAX_SHOWN]
+                column -= start
             # Tabs keep their width so the caret lines up under the column.
-            prefix = source_line[: max(diagnostic.location.column - 1, 0)]
+            prefix = source_line[:column]
             pad = "".join("\t" if ch == "\t" else " " for ch in prefix)
             text += f"\n    {source_line}\n    {pad}^"
         return text

@@ -188,18 +188,9 @@ def _expected(exc: UnexpectedInput) -> set[str]:
 
 
 def _literal(terminal: str) -> str:
-    """Lark names anonymous terminals after their text: LBRACE, RELEASE, ..."""
-    punctuation = {
-        "LBRACE": "'{'",
-        "RBRACE": "'}'",
-        "LPAR": "'('",
-        "RPAR": "')'",
-        "COMMA": "','",
-        "DOT": "'.'",
-        "EQUAL": "'='",
-    }
-    if terminal in punctuation:
-        return punctuation[terminal]
-    if terminal.startswith("__"):
+    """Anonymous terminals ('{', 'release', ...) are shown as their text."""
+    try:
+        pattern = _get_parser().get_terminal(terminal).pattern
+    except (KeyError, AttributeError):
         return terminal
-    return "'" + terminal.lower().replace("_", "-") + "'"
+    return f"'{pattern.value}'" if pattern.type == "str" else terminal

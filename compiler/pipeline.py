@@ -56,8 +56,9 @@ def load(project: Project, diags: Diagnostics) -> Corpus | None:
             parsed.append(result)
     if diags.has_errors:
         return None
-    corpus = builder.build(parsed, diags)
-    return None if diags.has_errors else corpus
+    # Builder errors (duplicates, bad escapes) leave a consistent model behind,
+    # so the checks still run and every problem is reported in one go.
+    return builder.build(parsed, diags)
 
 
 def compile_project(project: Project, diags: Diagnostics) -> resolve.Resolved | None:

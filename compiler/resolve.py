@@ -117,7 +117,7 @@ class Resolver:
 
     def resolve(self) -> Resolved:
         targets = {}
-        for target in sorted(self.corpus.targets.values(), key=lambda t: t.name):
+        for target in self.corpus.targets.values():  # declaration order
             targets[target.name] = ResolvedTarget(target, self.resolve_target(target))
         return Resolved(self.corpus, targets)
 
