@@ -21,6 +21,8 @@ from .model import (
     Lifecycle,
     Machine,
     OptionAssign,
+    QomPropertyDecl,
+    QomTypeDecl,
     OptionDecl,
     Release,
     SetRef,
@@ -295,6 +297,29 @@ class Builder:
                 text = token.value[2:-1]
             value = Value(kind, text, self.loc(token))
         return OptionAssign(name.value, value, self.loc(node))
+
+    def build_qom_decl(self, node: Tree) -> None:
+        name, extends, abstract, since, absent, reason, body = node.children
+        decl = QomTypeDecl(
+            name=self._name_or_string(name),
+            location=self.loc(node),
+            extends=extends.value if extends is not None else None,
+            abstract=abstract is not None,
+            since=self.version(since) if since is not None else None,
+            absent=self.string(reason) if reason is not None else None,
+        )
+        for prop in body.children if body is not None else ():
+            prop_name, qom_type, default, prop_since = prop.children
+            decl.properties.append(
+                QomPropertyDecl(
+                    name=self._name_or_string(prop_name.children[0]),
+                    qom_type=qom_type.value,
+                    location=self.loc(prop),
+                    default=self.string(default) if default is not None else None,
+                    since=self.version(prop_since) if prop_since is not None else None,
+                )
+            )
+        self.corpus.qom_decls.append(decl)
 
     def _duplicate(self, location: Location, what: str, first: Location) -> None:
         self.diags.error(location, f"{what} is declared twice")

@@ -74,6 +74,21 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("machine", metavar="MACHINE", help="machine name or alias")
     p.add_argument("--target", metavar="T", help="target binary (default: the first that has it)")
     p.add_argument("--json", action="store_true", help="print the JSON backend's object")
+    p = sub.add_parser(
+        "import-qom",
+        help="turn a QEMU QOM dump into the registry under machines/registry/",
+        description="Turn a QOM dump into a registry file.  Produce the dump from a "
+        "QEMU build with QMP: 'qom-list-types' with abstract=true, then "
+        "'qom-list-properties' with typename=T for every type T (see README).",
+    )
+    p.add_argument("dump", metavar="DUMP.json", help="the dump to import")
+    p.add_argument("--release", metavar="X.Y", help="its QEMU release (default: from the dump)")
+    p.add_argument(
+        "-o", "--output", metavar="OUT",
+        help="default: machines/registry/qemu-<release>-<arch>.qom.json below the project root",
+    )
+    p.add_argument("--check", action="store_true", help="only report whether OUT is up to date")
+    p.add_argument("--root", metavar="DIR", type=Path, help="project root (default: found)")
     return parser
 
 
@@ -212,11 +227,26 @@ def cmd_show(args) -> int:
     return 0
 
 
+def cmd_import_qom(args) -> int:
+    from . import qom
+
+    argv = [args.dump]
+    if args.release:
+        argv += ["--release", args.release]
+    if args.output:
+        argv += ["--output", args.output]
+    if args.check:
+        argv.append("--check")
+    root = args.root or pipeline.find_root(Path.cwd())
+    return qom.main_import_qom(argv, root)
+
+
 COMMANDS = {
     "build": cmd_build,
     "check": cmd_check,
     "list": cmd_list,
     "show": cmd_show,
+    "import-qom": cmd_import_qom,
 }
 
 

@@ -190,6 +190,28 @@ class Lifecycle:
 
 
 @dataclass
+class QomPropertyDecl:
+    name: str
+    qom_type: str
+    location: Location
+    default: str | None = None
+    since: Version | None = None
+
+
+@dataclass
+class QomTypeDecl:
+    """A QOM type or properties the imported registry does not know."""
+
+    name: str
+    location: Location
+    extends: str | None = None
+    abstract: bool = False
+    since: Version | None = None
+    absent: str | None = None  # why compat entries may name a type QEMU lacks
+    properties: list[QomPropertyDecl] = field(default_factory=list)
+
+
+@dataclass
 class Corpus:
     """Everything machines/ declares."""
 
@@ -204,6 +226,11 @@ class Corpus:
     families: dict[str, Family] = field(default_factory=dict)
     machines: list[Machine] = field(default_factory=list)
     lifecycle: Lifecycle | None = None
+    qom_decls: list[QomTypeDecl] = field(default_factory=list)
+    registry_files: list[str] = field(default_factory=list)
+    # The QOM registry (compiler.qom.Registry) with qom_decls merged in;
+    # set by qomcheck.py, None when machines/ ships no registry.
+    registry: object | None = None
 
     @property
     def current_release(self) -> Version | None:

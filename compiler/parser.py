@@ -85,9 +85,12 @@ def _cache_path() -> str | bool:
     return os.path.join(directory, f"grammar-{digest}.lark.cache")
 
 
-def find_sources(machines_dir: Path, root: Path, diags: Diagnostics) -> list[Path]:
-    """Every *.mtc below machines/, sorted; anything unexpected is an error."""
-    sources = []
+def find_sources(
+    machines_dir: Path, root: Path, diags: Diagnostics
+) -> tuple[list[Path], list[Path]]:
+    """Every *.mtc and *.qom.json below machines/, sorted; anything else is
+    an error."""
+    sources, registries = [], []
     for path in sorted(machines_dir.rglob("*")):
         rel = path.relative_to(machines_dir)
         if any(part.startswith(".") for part in rel.parts):
@@ -96,13 +99,15 @@ def find_sources(machines_dir: Path, root: Path, diags: Diagnostics) -> list[Pat
             continue
         if path.name.endswith(SOURCE_SUFFIX):
             sources.append(path)
-        elif not path.name.endswith(REGISTRY_SUFFIX):
+        elif path.name.endswith(REGISTRY_SUFFIX):
+            registries.append(path)
+        else:
             diags.error(
                 Location(display_path(path, root), 1, 1),
                 f"unexpected file in machines/: only *{SOURCE_SUFFIX} sources "
                 f"and *{REGISTRY_SUFFIX} registries belong here",
             )
-    return sources
+    return sources, registries
 
 
 def display_path(path: Path, root: Path) -> str:

@@ -1,7 +1,8 @@
 """The whole compiler, stage by stage:
 
-    parse (parser.py) -> build (builder.py) -> check (checks.py)
-      -> resolve (resolve.py) -> emit (backends/*) -> write (output.py)
+    parse (parser.py) -> build (builder.py) -> check (checks.py, qomcheck.py)
+      -> resolve (resolve.py) -> check chains (qomcheck.py)
+      -> emit (backends/*) -> write (output.py)
 
 Each stage reports to one Diagnostics; the pipeline stops after the first
 stage that found errors, so later stages only ever see a consistent model.
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import builder, checks, parser, resolve
+from . import builder, checks, parser, qomcheck, resolve
 from .backends import json as json_backend
 from .diagnostics import Diagnostics
 from .model import Corpus
@@ -46,7 +47,8 @@ def find_root(start: Path) -> Path | None:
 def load(project: Project, diags: Diagnostics) -> Corpus | None:
     """Parse and build every source; None if any of it failed."""
     parsed = []
-    for path in parser.find_sources(project.machines, project.root, diags):
+    sources, registries = parser.find_sources(project.machines, project.root, diags)
+    for path in sources:
         shown = parser.display_path(path, project.root)
         text = parser.read_source(path, shown, diags)
         if text is None:
@@ -58,7 +60,9 @@ def load(project: Project, diags: Diagnostics) -> Corpus | None:
         return None
     # Builder errors (duplicates, bad escapes) leave a consistent model behind,
     # so the checks still run and every problem is reported in one go.
-    return builder.build(parsed, diags)
+    corpus = builder.build(parsed, diags)
+    corpus.registry_files = [parser.display_path(p, project.root) for p in registries]
+    return corpus
 
 
 def compile_project(project: Project, diags: Diagnostics) -> resolve.Resolved | None:
@@ -66,9 +70,14 @@ def compile_project(project: Project, diags: Diagnostics) -> resolve.Resolved | 
     if corpus is None:
         return None
     checks.check(corpus, diags)
+    corpus.registry = qomcheck.load_registry(corpus, project.root, diags)
+    qomcheck.check_entries(corpus, diags)
     if diags.has_errors:
         return None
-    return resolve.resolve(corpus)
+    resolved = resolve.resolve(corpus)
+    # Checks that need every machine's effective compat list.
+    qomcheck.check_chains(resolved, diags)
+    return None if diags.has_errors else resolved
 
 
 def emit(resolved: resolve.Resolved) -> dict[str, str]:

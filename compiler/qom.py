@@ -761,8 +761,11 @@ def write_if_changed(path: str | os.PathLike, text: str) -> bool:
     return True
 
 
-def main_import_qom(argv: list[str]) -> int:
-    """mtc import-qom DUMP.json [--release X.Y] [-o OUT] [--check]"""
+def main_import_qom(argv: list[str], root: Path | None = None) -> int:
+    """mtc import-qom DUMP.json [--release X.Y] [-o OUT] [--check]
+
+    The default OUT is below `root` (the project root), else the working
+    directory."""
     import argparse  # not needed by builds, which only load registries
 
     parser = argparse.ArgumentParser(
@@ -786,9 +789,11 @@ def main_import_qom(argv: list[str]) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     try:
         registry = import_dump(args.dump, args.release)
-        out = args.output or (
-            f"machines/registry/qemu-{registry.release}-"
-            f"{arch_from_source(registry.source)}.qom.json"
+        out = args.output or str(
+            (root or Path("."))
+            / "machines"
+            / "registry"
+            / f"qemu-{registry.release}-{arch_from_source(registry.source)}.qom.json"
         )
         text = registry.dump()
         if args.check:

@@ -2,7 +2,8 @@
 
 Each case under tests/golden/cases/ is a small machines/ tree: either one
 NAME.mtc file or a directory NAME/ of files.  It is compiled with `mtc build`
-in a scratch project; stderr and the exit status must equal NAME.err.
+in a scratch project; stderr and the exit status must equal NAME.err.  A line
+"# mtc-args: ..." in a case's sources adds command-line options.
 Regenerate the expectations with `pytest --regen-golden` and review the diff.
 """
 
@@ -36,10 +37,18 @@ def make_project(tmp_path: Path, name: str) -> Path:
     return tmp_path
 
 
+def case_args(root: Path) -> list[str]:
+    for path in sorted((root / "machines").rglob("*.mtc")):
+        for line in path.read_text(errors="replace").splitlines():
+            if line.startswith("# mtc-args:"):
+                return line.split(":", 1)[1].split()
+    return []
+
+
 @pytest.mark.parametrize("name", case_names())
 def test_golden(name, tmp_path, regen):
     root = make_project(tmp_path, name)
-    result = run_mtc("build", "--root", str(root))
+    result = run_mtc("build", "--root", str(root), *case_args(root))
     actual = result.stderr + f"exit {result.returncode}\n"
     assert "Traceback" not in result.stderr
     expected_file = CASES / f"{name}.err"

@@ -1,0 +1,244 @@
+"""Checks against the QOM registry: every compat entry names a real driver and
+property, with a value of the property's type.
+
+In QEMU a misspelled driver in a compat set matches no object and is silently
+ignored; a misspelled property aborts only when that device is created.  Both
+are caught here, at compile time.  Two stages use this module:
+
+- check_entries() after the model checks: drivers, properties and values;
+- check_chains() after resolution: entries that change nothing.
+
+Every check has a name (shown as [-Wname]) so -W/-E/-Wno- can change it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from . import qom
+from .diagnostics import Diagnostics, Location
+from .model import CompatEntry, Corpus, Target
+
+_MACRO_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def load_registry(corpus: Corpus, root: Path, diags: Diagnostics):
+    """The imported registries plus the DSL's qom-type declarations."""
+    if not corpus.registry_files and not corpus.qom_decls:
+        return None
+    registry = None
+    for shown in corpus.registry_files:
+        try:
+            loaded = qom.Registry.load(root / shown)
+        except qom.QomError as exc:
+            diags.error(Location(shown, 1, 1), f"bad QOM registry: {exc}")
+            continue
+        if registry is None:
+            registry = loaded
+            continue
+        for name in loaded.types:  # another target's dump: add what is new
+            if name not in registry.types:
+                registry.types.put(loaded.types[name])
+    if registry is None:
+        registry = qom.Registry()
+    target = registry_target(corpus, registry)
+    # New types first, so properties may be declared in any order.
+    for decl in sorted(corpus.qom_decls, key=lambda d: d.extends is None):
+        name = expand(decl.name, target)
+        if decl.absent is not None:
+            continue  # named by compat sets, built by nothing
+        try:
+            if decl.extends is not None:
+                registry.add_type(
+                    name,
+                    expand(decl.extends, target),
+                    abstract=decl.abstract,
+                    since=str(decl.since) if decl.since else None,
+                )
+            elif name not in registry.types:
+                raise qom.QomError(
+                    f"unknown QOM type '{name}': write 'qom-type {decl.name} extends PARENT' "
+                    "to declare a new type"
+                )
+        except qom.QomError as exc:
+            diags.error(decl.location, str(exc))
+            continue
+        for prop in decl.properties:
+            try:
+                registry.add_property(
+                    name, prop.name, prop.qom_type, str(prop.since) if prop.since else None
+                )
+            except qom.QomError as exc:
+                diags.error(prop.location, str(exc))
+                continue
+            if prop.default is not None:
+                problem = qom.check_value(prop.qom_type, prop.default)
+                if problem:
+                    diags.error(prop.location, f"default of {decl.name}.{prop.name}: {problem}")
+    return registry
+
+
+def property_defaults(corpus: Corpus) -> dict[tuple[str, str], str]:
+    return {
+        (decl.name, prop.name): prop.default
+        for decl in corpus.qom_decls
+        for prop in decl.properties
+        if prop.default is not None
+    }
+
+
+def registry_target(corpus: Corpus, registry) -> Target | None:
+    """The target whose driver names the registry uses (its dump's binary)."""
+    arch = qom.arch_from_source(registry.source or {}) if registry.source else None
+    for target in corpus.targets.values():
+        if target.name == arch:
+            return target
+    return next(iter(corpus.targets.values()), None)
+
+
+def expand(driver: str, target: Target | None) -> str:
+    if target is None:
+        return driver
+    return _MACRO_RE.sub(lambda m: target.defines.get(m.group(1), m.group(0)), driver)
+
+
+def check_entries(corpus: Corpus, diags: Diagnostics) -> None:
+    registry = corpus.registry
+    if registry is None:
+        return
+    target = registry_target(corpus, registry)
+    absent = {expand(d.name, target) for d in corpus.qom_decls if d.absent is not None}
+    for compat in corpus.compat_sets.values():
+        for entry in compat.entries:
+            check_entry(registry, entry, expand(entry.driver, target), absent, diags)
+
+
+def check_entry(registry, entry: CompatEntry, driver: str, absent: set, diags) -> None:
+    where = f"{entry.driver}.{entry.property}"
+    if driver in absent:
+        return  # declared: QEMU names it, no build has it
+    if driver not in registry.types:
+        candidates = closest(driver, registry.suggest_types(driver))
+        hint = ""
+        if candidates:
+            hint = "; did you mean " + " or ".join(f"'{c}'" for c in candidates) + "?"
+        else:
+            hint = "; declare it with 'qom-type NAME extends PARENT since X.Y' if it is new"
+        diags.error(
+            entry.location, f"unknown QOM type '{driver}' in {where}{hint}", check="unknown-driver"
+        )
+        return
+    prop = registry.find_property(driver, entry.property)
+    if prop is None:
+        with_it = registry.subtypes_with_property(driver, entry.property)
+        without = registry.subtypes_without_property(driver, entry.property)
+        if with_it and registry.types[driver].abstract:
+            if without and not entry.optional:
+                diags.error(
+                    entry.location,
+                    f"'{driver}' is abstract and only some of its subtypes have "
+                    f"'{entry.property}' (e.g. '{with_it[0]}', not '{without[0]}'): "
+                    "mark the entry optional",
+                    check="abstract-not-optional",
+                )
+            prop = registry.find_property(with_it[0], entry.property)
+        else:
+            candidates = closest(
+                entry.property, registry.suggest_properties(driver, entry.property)
+            )
+            if candidates:
+                fix = "did you mean " + " or ".join(f"'{c}'" for c in candidates) + "?"
+            else:
+                fix = (
+                    f"if it is new, declare it: qom-type {driver} "
+                    f"{{ {entry.property} TYPE since X.Y }}"
+                )
+            owners = registry.ancestors(driver)
+            diags.error(
+                entry.location,
+                f"QOM type '{driver}' has no property '{entry.property}' "
+                f"(nor do {', '.join(owners[1:]) or 'its ancestors'}); {fix}",
+                check="unknown-property",
+            )
+            return
+    if prop is not None:
+        problem = qom.check_value(prop.qom_type, entry.value)
+        if problem:
+            diags.error(
+                entry.location,
+                f"bad value for {driver}.{entry.property} ({prop.qom_type}): {problem}",
+                check="bad-value",
+            )
+
+
+def closest(name: str, candidates: list[str]) -> list[str]:
+    """Only the best of the suggestions: one clear fix beats a list."""
+    if not candidates:
+        return []
+    distance = {c: qom.edit_distance(name, c, len(name) + len(c)) for c in candidates}
+    best = min(distance.values())
+    return [c for c in candidates if distance[c] == best]
+
+
+def check_chains(resolved, diags: Diagnostics) -> None:
+    """Entries that change nothing in any machine that applies them.
+
+    dead-entry: the value equals the property's declared default and nothing
+    before it in any chain changed it.  redundant-entry: an earlier set of the
+    same chain already gives the same value.
+    """
+    defaults = property_defaults(resolved.corpus)
+    useful: set[int] = set()  # id(CompatEntry) that changed something somewhere
+    applied: dict[int, CompatEntry] = {}
+    redundant: dict[int, tuple[CompatEntry, object]] = {}
+    for resolved_target in resolved.targets.values():
+        for machine in resolved_target.machines:
+            state: dict[tuple[str, str], object] = {}
+            for prop in machine.compat_props:
+                key = (prop.driver, prop.property)
+                entry_id = id(prop.entry)
+                applied[entry_id] = prop.entry
+                before = state.get(key)
+                if before is not None and same_value(before.value, prop.value):
+                    if before.compat is not prop.compat:
+                        redundant.setdefault(entry_id, (prop.entry, before))
+                elif before is None and same_value(defaults.get(_source_key(prop)), prop.value):
+                    pass
+                else:
+                    useful.add(entry_id)
+                state[key] = prop
+    for entry_id, entry in applied.items():
+        if entry_id in useful:
+            continue
+        if entry_id in redundant:
+            _, before = redundant[entry_id]
+            loc = before.provenance.location
+            diags.warning(
+                entry.location,
+                f"{entry.driver}.{entry.property} = \"{entry.value}\" changes nothing: "
+                f"{before.provenance.set_name} ({loc.file}:{loc.line}) already sets it "
+                "for every machine that applies this entry",
+                check="redundant-entry",
+            )
+        else:
+            diags.warning(
+                entry.location,
+                f"{entry.driver}.{entry.property} = \"{entry.value}\" is the property's "
+                "default wherever this entry applies: it is dead",
+                check="dead-entry",
+            )
+
+
+def same_value(a: str | None, b: str) -> bool:
+    """Equal as QEMU would parse them: "on" and "true" are the same bool."""
+    if a is None:
+        return False
+    if a == b:
+        return True
+    a_on, b_on = qom.is_on("bool", a), qom.is_on("bool", b)
+    return a_on is not None and a_on == b_on
+
+
+def _source_key(prop) -> tuple[str, str]:
+    return (prop.entry.driver, prop.entry.property)
