@@ -15,11 +15,12 @@ from pathlib import Path
 
 from . import builder, checks, parser, qomcheck, resolve
 from .backends import json as json_backend
+from .backends import libvirt as libvirt_backend
 from .diagnostics import Diagnostics
 from .model import Corpus
 
 # Every backend: a module with emit(resolved, sources) -> {path: text}.
-BACKENDS = [json_backend]
+BACKENDS = [json_backend, libvirt_backend]
 
 
 @dataclass
