@@ -16,14 +16,19 @@ from .model import (
     CompatSet,
     Const,
     Corpus,
+    ConfigSymbol,
     Deprecation,
     Family,
+    Feature,
+    Guard,
+    HostProperty,
     Lifecycle,
     Machine,
     OptionAssign,
     QomPropertyDecl,
     QomTypeDecl,
     OptionDecl,
+    Platform,
     Release,
     SetRef,
     Target,
@@ -32,6 +37,13 @@ from .model import (
 from .parser import ParsedFile
 from .versions import Version
 
+MAX_GUARD_DEPTH = 64
+_GUARD_ATOMS = {
+    "guard_os": "os",
+    "guard_accel": "accel",
+    "guard_target": "target",
+    "guard_feature": "feature",
+}
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 _ESCAPE_RE = re.compile(r"\\(u[0-9A-Fa-f]{4}|.)", re.S)
 
@@ -63,6 +75,9 @@ class Builder:
                 if 0xD800 <= code <= 0xDFFF:
                     self._bad_escape(token, match, "a surrogate is not a character")
                     return ""
+                if code == 0:
+                    self._bad_escape(token, match, "QEMU's strings are C strings: no NUL")
+                    return ""
                 return chr(code)
             self._bad_escape(token, match, "unknown escape")
             return ""
@@ -71,10 +86,10 @@ class Builder:
 
     def _bad_escape(self, token: Token, match: re.Match, why: str) -> None:
         offset = match.start() + 1  # +1 for the opening quote
+        hint = ' (use \\", \\\\, \\n, \\t or \\uXXXX)' if why == "unknown escape" else ""
         self.diags.error(
             Location(self.file, token.line, token.column + offset),
-            f"invalid string escape '{match.group(0)}': {why} "
-            '(use \\", \\\\, \\n, \\t or \\uXXXX)',
+            f"invalid string escape '{match.group(0)}': {why}{hint}",
         )
 
     def version(self, token: Token) -> Version:
@@ -133,7 +148,7 @@ class Builder:
         self.corpus.consts[name.value] = Const(name.value, int(value.value, 0), self.loc(node))
 
     def build_option_decl(self, node: Tree) -> None:
-        name, type_node, c_lvalue, query = node.children
+        name, type_node, c_lvalue, query, monotone = node.children
         if type_node.data == "enum_type":
             type_name, values = "enum", tuple(t.value for t in type_node.children)
         else:
@@ -141,10 +156,11 @@ class Builder:
         decl = OptionDecl(
             name=name.value,
             type=type_name,
-            c_lvalue=self.string(c_lvalue),
+            c_lvalue=self.string(c_lvalue) if c_lvalue is not None else None,
             location=self.loc(node),
             query=self.string(query) if query is not None else None,
             enum_values=values,
+            monotone=monotone is not None,
         )
         if decl.name in self.corpus.options:
             self._duplicate(decl.location, f"option {decl.name}",
@@ -184,13 +200,14 @@ class Builder:
         self.corpus.compat_sets[compat.key] = compat
 
     def build_entry(self, node: Tree) -> CompatEntry:
-        driver_node, property_node, value, optional = node.children
+        driver_node, property_node, value, optional, guard = node.children
         entry = CompatEntry(
             driver=self._name_or_string(driver_node.children[0]),
             property=self._name_or_string(property_node.children[0]),
             value=self.string(value),
             optional=optional is not None,
             location=self.loc(node),
+            guard=self.guard_clause(guard),
         )
         self._attach_comment(entry, node)
         return entry
@@ -241,6 +258,10 @@ class Builder:
                 family.compat.extend(self.build_set_ref(r) for r in stmt.children)
             elif kind == "option_assign":
                 family.options.append(self.build_option_assign(stmt))
+            elif kind == "guard_clause":
+                family.guard = self._one_guard(family.guard, stmt)
+            elif kind == "family_lifecycle":
+                family.manual_lifecycle = True
         if family.name in self.corpus.families:
             self._duplicate(family.location, f"family {family.name}",
                             self.corpus.families[family.name].location)
@@ -249,7 +270,9 @@ class Builder:
 
     def build_machine(self, node: Tree) -> None:
         family, version, *stmts = node.children
-        machine = Machine(family.value, self.version(version), self.loc(node))
+        machine = Machine(
+            family.value, self.version(version) if version is not None else None, self.loc(node)
+        )
         for stmt in stmts:
             kind = stmt.data
             if kind == "machine_compat":
@@ -257,13 +280,20 @@ class Builder:
             elif kind == "option_assign":
                 machine.options.append(self.build_option_assign(stmt))
             elif kind == "machine_inherits":
+                other, version = stmt.children
                 machine.inherits.append(
-                    (self.version(stmt.children[0]), self.loc(stmt))
+                    (other.value if other is not None else None, self.version(version), self.loc(stmt))
                 )
             elif kind == "machine_default":
                 machine.default = self.loc(stmt)
             elif kind == "machine_alias":
                 machine.alias = self.loc(stmt)
+                if stmt.children[0] is not None:
+                    machine.alias_name = stmt.children[0].value
+            elif kind == "machine_requires":
+                machine.requires.extend((t.value, self.loc(t)) for t in stmt.children)
+            elif kind == "guard_clause":
+                machine.guard = self._one_guard(machine.guard, stmt)
             elif kind == "machine_unstable":
                 machine.unstable = self.loc(stmt)
             elif kind == "machine_deprecated":
@@ -286,17 +316,119 @@ class Builder:
         )
 
     def build_option_assign(self, node: Tree) -> OptionAssign:
-        name, value_node = node.children
+        name, value_node, guard = node.children
         kind = value_node.data.removesuffix("_value")
         if kind in ("true", "false"):
             value = Value("bool", kind, self.loc(value_node))
         else:
             token = value_node.children[0]
             text = self.string(token) if kind == "string" else token.value
-            if kind == "typeref":
-                text = token.value[2:-1]
             value = Value(kind, text, self.loc(token))
-        return OptionAssign(name.value, value, self.loc(node))
+        return OptionAssign(name.value, value, self.loc(node), self.guard_clause(guard))
+
+    # -- guards, platforms, features ----------------------------------------------
+    def _one_guard(self, existing: Guard | None, stmt: Tree) -> Guard | None:
+        guard = self.guard_clause(stmt)
+        if existing is not None and guard is not None:
+            self.diags.error(guard.location, "a second 'if': combine the conditions with 'and'")
+        return existing or guard
+
+    def guard_clause(self, node: Tree | None) -> Guard | None:
+        if node is None:
+            return None
+        root = node.children[0]
+        # Bound the depth before walking it, so no input can exhaust the stack.
+        depth, stack = 0, [(root, 1)]
+        while stack:
+            current, level = stack.pop()
+            depth = max(depth, level)
+            if isinstance(current, Tree):
+                stack.extend((child, level + 1) for child in current.children)
+        if depth > MAX_GUARD_DEPTH:
+            self.diags.error(self.loc(node), f"guard nested deeper than {MAX_GUARD_DEPTH} levels")
+            return None
+        return self.build_guard(root)
+
+    def build_guard(self, node: Tree | Token) -> Guard:
+        if isinstance(node, Token):  # a bare config.CONFIG_X reduces to its token
+            return Guard("config", self.loc(node), value=node.value.removeprefix("config."))
+        location = self.loc(node)
+        kind = node.data
+        if kind in ("guard_and", "guard_or"):
+            op = kind.removeprefix("guard_")
+            args: list[Guard] = []
+            for child in node.children:
+                built = self.build_guard(child)
+                # a and b and c is one 'and' of three, not nested pairs.
+                args.extend(built.args if built.kind == op else (built,))
+            return Guard(op, location, tuple(args))
+        if kind == "guard_not":
+            return Guard("not", location, (self.build_guard(node.children[0]),))
+        if kind == "guard_kernel":
+            compare, version = node.children
+            return Guard("kernel", location, value=version.value, compare=compare.value)
+        if kind == "guard_config":
+            token = node.children[0]
+            return Guard("config", location, value=token.value.removeprefix("config."))
+        return Guard(_GUARD_ATOMS[kind], location, value=node.children[0].value)
+
+    def build_feature_decl(self, node: Tree) -> None:
+        name, description = node.children
+        feature = Feature(name.value, self.string(description), self.loc(node))
+        if feature.name in self.corpus.features:
+            self._duplicate(feature.location, f"feature {feature.name}",
+                            self.corpus.features[feature.name].location)
+            return
+        self.corpus.features[feature.name] = feature
+
+    def build_config_decl(self, node: Tree) -> None:
+        name, default, description = node.children
+        symbol = ConfigSymbol(
+            name.value,
+            default.value == "on",
+            self.loc(node),
+            self.string(description) if description is not None else "",
+        )
+        if symbol.name in self.corpus.config:
+            self._duplicate(symbol.location, f"config {symbol.name}",
+                            self.corpus.config[symbol.name].location)
+            return
+        self.corpus.config[symbol.name] = symbol
+
+    def build_platform(self, node: Tree) -> None:
+        name, extends, *stmts = node.children
+        platform = Platform(name.value, self.loc(node))
+        if extends is not None:
+            platform.extends = extends.value
+            platform.extends_location = self.loc(extends)
+        for stmt in stmts:
+            kind = stmt.data
+            if kind == "platform_os":
+                platform.os = stmt.children[0].value
+            elif kind == "platform_kernel":
+                platform.kernel = self.version(stmt.children[0])
+            elif kind == "platform_accel":
+                platform.accels = [t.value for t in stmt.children]
+            elif kind == "platform_features":
+                platform.features.extend((t.value, self.loc(t)) for t in stmt.children)
+            elif kind == "platform_desc":
+                platform.desc = self.string(stmt.children[0])
+        if platform.name in self.corpus.platforms:
+            self._duplicate(platform.location, f"platform {platform.name}",
+                            self.corpus.platforms[platform.name].location)
+            return
+        self.corpus.platforms[platform.name] = platform
+
+    def build_host_property(self, node: Tree) -> None:
+        driver, prop, feature = node.children
+        self.corpus.host_properties.append(
+            HostProperty(
+                self._name_or_string(driver.children[0]),
+                self._name_or_string(prop.children[0]),
+                feature.value,
+                self.loc(node),
+            )
+        )
 
     def build_qom_decl(self, node: Tree) -> None:
         name, extends, abstract, since, absent, reason, body = node.children

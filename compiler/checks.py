@@ -14,9 +14,12 @@ from datetime import date
 
 from . import lifecycle, values
 from .diagnostics import Diagnostics, Location
-from .model import Corpus, Family, Machine, SetRef
+from .model import BUILD_ATOMS, Corpus, Family, Machine, SetRef
 from .versions import Version
 
+# QEMU's accelerators and meson's host_os names.
+ACCELERATORS = ("kvm", "tcg", "hvf", "whpx", "xen", "nvmm")
+HOST_OSES = ("linux", "darwin", "windows", "freebsd", "netbsd", "openbsd", "sunos")
 _MACRO_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -43,6 +46,114 @@ class Checker:
         self.check_chains()
         self.check_defaults_and_aliases()
         self.check_lifecycle()
+        self.check_lifecycle_policy()
+        self.check_platforms()
+        self.check_guards()
+
+    # -- platforms and guards -----------------------------------------------------
+    def check_feature(self, name: str, location: Location) -> None:
+        if name not in self.corpus.features:
+            self.diags.error(
+                location,
+                f"unknown host feature '{name}'" + did_you_mean(name, self.corpus.features),
+            )
+
+    def check_platforms(self) -> None:
+        platforms = self.corpus.platforms
+        for platform in platforms.values():
+            if platform.extends is not None:
+                base = platforms.get(platform.extends)
+                if base is None:
+                    self.diags.error(
+                        platform.extends_location,
+                        f"unknown platform '{platform.extends}'"
+                        + did_you_mean(platform.extends, platforms),
+                    )
+                else:
+                    platform.base = base
+            for feature, location in platform.features:
+                self.check_feature(feature, location)
+            for accel in platform.accels:
+                if accel not in ACCELERATORS:
+                    self.diags.error(
+                        platform.location,
+                        f"unknown accelerator '{accel}' (known: {', '.join(ACCELERATORS)})",
+                    )
+            if platform.os is not None and platform.os not in HOST_OSES:
+                self.diags.error(
+                    platform.location,
+                    f"unknown host OS '{platform.os}' (known: {', '.join(HOST_OSES)})",
+                )
+        for platform in platforms.values():
+            seen = []
+            node = platform
+            while node is not None and node not in seen:
+                seen.append(node)
+                node = node.base
+            if node is platform:
+                self.diags.error(platform.location, f"platform {platform.name} extends itself")
+                platform.base = None
+        for platform in platforms.values():
+            if platform.effective().os is None:
+                self.diags.error(platform.location, f"platform {platform.name} has no os")
+        for prop in self.corpus.host_properties:
+            self.check_feature(prop.feature, prop.location)
+
+    def check_guards(self) -> None:
+        for family in self.corpus.families.values():
+            self.check_guard(family.guard, f"family {family.name}", build_only=True)
+            for assign in family.options:
+                self.check_guard(assign.guard, "an option")
+        for machine in self.corpus.machines:
+            self.check_guard(machine.guard, f"machine {machine.name}", build_only=True)
+            for assign in machine.options:
+                self.check_guard(assign.guard, "an option")
+        for compat in self.corpus.compat_sets.values():
+            for entry in compat.entries:
+                self.check_guard(entry.guard, "a compat entry")
+
+    def check_guard(self, guard, what: str, build_only: bool = False) -> None:
+        if guard is None:
+            return
+        atoms = list(guard.atoms())
+        kinds = {atom.kind in BUILD_ATOMS for atom in atoms}
+        if len(kinds) > 1:
+            self.diags.error(
+                guard.location,
+                "a guard is either about the build (config, target) or about the host "
+                "(host.os, host.kernel, accel, feature), not both",
+            )
+        elif build_only and kinds == {False}:
+            self.diags.error(
+                guard.location,
+                f"{what} can only have a build-time guard (config.X, target == T): "
+                "whether a machine exists must not depend on the host",
+            )
+        for atom in atoms:
+            if atom.kind == "config" and atom.value not in self.corpus.config:
+                self.diags.error(
+                    atom.location,
+                    f"unknown build option config.{atom.value} (declare it with "
+                    f"'config {atom.value} default on|off')"
+                    + did_you_mean(atom.value, self.corpus.config),
+                )
+            elif atom.kind == "target" and atom.value not in self.corpus.targets:
+                self.diags.error(
+                    atom.location,
+                    f"unknown target '{atom.value}'" + did_you_mean(atom.value, self.corpus.targets),
+                )
+            elif atom.kind == "feature":
+                self.check_feature(atom.value, atom.location)
+            elif atom.kind == "accel" and atom.value not in ACCELERATORS:
+                self.diags.error(
+                    atom.location,
+                    f"unknown accelerator '{atom.value}' (known: {', '.join(ACCELERATORS)})",
+                )
+            elif atom.kind == "os" and atom.value not in HOST_OSES:
+                self.diags.error(
+                    atom.location,
+                    f"unknown host OS '{atom.value}' (known: {', '.join(HOST_OSES)})",
+                )
 
     # -- releases, targets, options ---------------------------------------------
     def check_releases(self) -> None:
@@ -82,7 +193,8 @@ class Checker:
         if problem:
             self.diags.error(assign.value.location, problem)
         if assign.value.kind == "typeref":
-            self.check_macro(assign.value.text, assign.value.location)
+            for macro in _MACRO_RE.findall(assign.value.text):
+                self.check_macro(macro, assign.value.location)
 
     def check_macro(self, macro: str, location: Location) -> None:
         if not any(macro in t.defines for t in self.corpus.targets.values()):
@@ -181,10 +293,11 @@ class Checker:
                 base = base.base
             if family.abstract:
                 continue
-            if not family.pattern or "{version}" not in family.pattern:
+            if not family.pattern:
                 self.diags.error(
                     family.location,
-                    f'family {family.name} needs a name pattern such as "{family.name}-{{version}}"',
+                    f'family {family.name} needs a name: "{family.name}-{{version}}" for '
+                    f'versioned machines, "{family.name}" for a single unversioned one',
                 )
             if not family.targets:
                 self.diags.error(family.location, f"family {family.name} lists no targets")
@@ -194,6 +307,7 @@ class Checker:
         """Give each machine its name and parent; report what cannot be linked."""
         by_family: dict[str, dict[Version, Machine]] = defaultdict(dict)
         self.by_family = by_family
+        self.unversioned: dict[str, Machine] = {}
         for machine in self.corpus.machines:
             family = self.corpus.families.get(machine.family)
             if family is None:
@@ -209,7 +323,23 @@ class Checker:
                     f"family {family.name} is abstract: it has no machines of its own",
                 )
                 continue
-            machine.name = (family.pattern or "{version}").replace("{version}", str(machine.version))
+            pattern = family.pattern or ""
+            versioned = "{version}" in pattern
+            if versioned != (machine.version is not None):
+                self.diags.error(
+                    machine.location,
+                    f"family {family.name} is {'versioned' if versioned else 'unversioned'}: "
+                    + ("give the machine a version" if versioned else "drop the version"),
+                )
+                continue
+            if machine.version is None:
+                machine.name = pattern
+                if family.name in self.unversioned:
+                    self.diags.error(machine.location, f"machine {machine.name} is declared twice")
+                    continue
+                self.unversioned[family.name] = machine
+                continue
+            machine.name = pattern.replace("{version}", str(machine.version))
             versions = by_family[family.name]
             if machine.version in versions:
                 self.diags.error(machine.location, f"machine {machine.name} is declared twice")
@@ -217,40 +347,58 @@ class Checker:
                 continue
             versions[machine.version] = machine
 
+        for machine in self.unversioned.values():
+            self.link_parent(machine, None, None)
         for family_name, versions in by_family.items():
             ordered = sorted(versions)
             for index, version in enumerate(ordered):
-                machine = versions[version]
-                if len(machine.inherits) > 1:
-                    self.diags.error(
-                        machine.inherits[1][1],
-                        f"machine {machine.name} has two parents: 'inherits' may appear once",
-                    )
-                if machine.inherits:
-                    parent_version, location = machine.inherits[0]
-                    parent = versions.get(parent_version)
-                    if parent is None:
-                        self.diags.error(
-                            location,
-                            f"machine {machine.name} inherits unknown version {parent_version} "
-                            f"of family {family_name}",
-                        )
-                    elif parent is machine:
-                        self.diags.error(location, f"machine {machine.name} inherits itself")
-                    else:
-                        machine.parent = parent
-                elif index + 1 < len(ordered):
-                    machine.parent = versions[ordered[index + 1]]
+                newer = versions[ordered[index + 1]] if index + 1 < len(ordered) else None
+                self.link_parent(versions[version], family_name, newer)
+
+    def link_parent(self, machine: Machine, family_name: str | None, newer) -> None:
+        if len(machine.inherits) > 1:
+            self.diags.error(
+                machine.inherits[1][2],
+                f"machine {machine.name} has two parents: 'inherits' may appear once",
+            )
+        if not machine.inherits:
+            machine.parent = newer
+            return
+        other, parent_version, location = machine.inherits[0]
+        parent_family = other or family_name
+        if parent_family is None:
+            self.diags.error(location, "an unversioned machine inherits 'FAMILY VERSION'")
+            return
+        if parent_family not in self.corpus.families:
+            self.diags.error(
+                location,
+                f"unknown family '{parent_family}'" + did_you_mean(parent_family, self.corpus.families),
+            )
+            return
+        parent = self.by_family.get(parent_family, {}).get(parent_version)
+        if parent is None:
+            self.diags.error(
+                location,
+                f"machine {machine.name} inherits unknown version {parent_version} "
+                f"of family {parent_family}",
+            )
+        elif parent is machine:
+            self.diags.error(location, f"machine {machine.name} inherits itself")
+        else:
+            machine.parent = parent
 
     def check_machines(self) -> None:
         for machine in self.corpus.machines:
             if not machine.name:
                 continue
-            self.check_release(machine.version, machine.location, f"machine {machine.name}")
+            if machine.version is not None:
+                self.check_release(machine.version, machine.location, f"machine {machine.name}")
             for ref in machine.compat:
                 self.check_set_ref(ref)
             for assign in machine.options:
                 self.check_option_assign(assign, f"machine {machine.name}")
+            for feature, location in machine.requires:
+                self.check_feature(feature, location)
             family = self.corpus.families[machine.family]
             for ref in machine.compat:
                 compat = self.corpus.compat_sets.get(ref.key)
@@ -285,6 +433,8 @@ class Checker:
             releases = sorted(self.corpus.releases)
             have = {v.release for v in ordered}
             for older, newer in zip(ordered, ordered[1:]):
+                if versions[older].parent is not versions[newer]:
+                    continue  # not one chain (xenfv-3.1 inherits pc-i440fx-3.1)
                 missing = [
                     r for r in releases if older.release < r < newer.release and r not in have
                 ]
@@ -304,6 +454,14 @@ class Checker:
     def check_defaults_and_aliases(self) -> None:
         defaults: dict[str, Machine] = {}
         aliases: dict[str, list[Machine]] = defaultdict(list)
+        for machine in self.corpus.machines:
+            if machine.name and machine.alias_name is not None:
+                aliases[machine.alias_name].append(machine)
+        for family in self.corpus.families.values():
+            single = self.unversioned.get(family.name)
+            if single is not None and single.default is not None:
+                for target_name, _ in family.targets:
+                    defaults.setdefault(target_name, single)
         for family_name, versions in self.by_family.items():
             family = self.corpus.families[family_name]
             stable = [
@@ -323,7 +481,7 @@ class Checker:
                             )
                         else:
                             defaults[target_name] = machine
-                if machine.alias is not None:
+                if machine.alias is not None and machine.alias_name is None:
                     if family.alias is None:
                         self.diags.error(
                             machine.alias,
@@ -339,7 +497,7 @@ class Checker:
                         )
                     aliases[family.alias or ""].append(machine)
             if family.alias is not None and newest_stable is not None and not any(
-                m.alias for m in versions.values()
+                m.alias and m.alias_name is None for m in versions.values()
             ):
                 self.diags.warning(
                     family.location,
@@ -375,7 +533,8 @@ class Checker:
                 self.diags.error(
                     machine.unstable, f"{machine.name} is unstable and deprecated: pick one"
                 )
-            reason = lifecycle.deprecation_reason(machine, policy, at)
+            manual = self.corpus.families[machine.family].manual_lifecycle
+            reason = lifecycle.deprecation_reason(machine, policy, at, manual)
             if reason is not None:
                 for flag, what in ((machine.alias, "an alias"), (machine.default, "the default")):
                     if flag is not None:
@@ -383,10 +542,15 @@ class Checker:
                             flag,
                             f"deprecated machine {machine.name} cannot be {what}",
                         )
-            if machine.removed is not None:
+            if machine.removed is not None and machine.version is not None:
                 removed, location = machine.removed
                 self.check_release(removed, location, f"removal of {machine.name}")
                 since = machine.deprecated.since if machine.deprecated else None
+                if machine.deprecated is None and policy and policy.deprecate_after and not manual:
+                    # Deprecated by the automatic policy: notice runs from then.
+                    since = lifecycle.first_expired(
+                        policy.deprecate_after, machine.version, releases
+                    )
                 if since is None:
                     self.diags.error(
                         location,
@@ -404,6 +568,47 @@ class Checker:
                         f"removal needs {notice} releases of notice"
                         + (f" (no sooner than {earliest})" if earliest else ""),
                     )
+
+    def check_lifecycle_policy(self) -> None:
+        """The policy itself, and deprecations dated before their machine."""
+        policy = self.corpus.lifecycle
+        if policy is not None:
+            deprecate, delete = policy.deprecate_after, policy.delete_after
+            if deprecate is not None and not (policy.reason or "").strip():
+                self.diags.error(
+                    policy.location,
+                    "the lifecycle policy deprecates machines automatically and needs a "
+                    'reason (reason "...")',
+                )
+            if delete is not None and deprecate is None:
+                self.diags.error(
+                    policy.location,
+                    "the lifecycle policy deletes machines without deprecating them first "
+                    "(add deprecate-after N)",
+                )
+            # QEMU makes three releases a year (X.0, X.1, X.2) and bumps the
+            # major yearly, so each major between the two gives three of notice.
+            elif delete is not None and (delete - deprecate) * 3 < policy.removal_notice:
+                self.diags.error(
+                    policy.location,
+                    f"the lifecycle policy deletes machines {delete - deprecate} majors after "
+                    f"deprecating them: removal needs {policy.removal_notice} releases of "
+                    "notice (delete-after must be greater than deprecate-after)",
+                )
+        for machine in self.corpus.machines:
+            dep = machine.deprecated
+            if (
+                machine.name
+                and dep is not None
+                and dep.since is not None
+                and machine.version is not None
+                and dep.since.release < machine.version.release
+            ):
+                self.diags.error(
+                    dep.location,
+                    f"{machine.name} cannot be deprecated since {dep.since}, before its own "
+                    f"release {machine.version.release}",
+                )
 
 
 def check(corpus: Corpus, diags: Diagnostics) -> None:

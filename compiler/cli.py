@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
-from . import output, pipeline
+from . import output, pipeline, workflow
 from .backends import json as json_backend
 from .diagnostics import Diagnostics
 
@@ -19,7 +20,7 @@ machines/, or --root DIR."""
 
 EPILOG = """\
 exit status: 0 success, 1 errors in the input (or generated/ out of date for
-'check'), 2 usage errors.  Run 'mtc COMMAND --help' for a command's options."""
+'check'), 2 usage errors, 3 an internal error (a bug in mtc).  Run 'mtc COMMAND --help' for a command's options."""
 
 
 class UsageError(Exception):
@@ -48,13 +49,19 @@ def make_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    sub.add_parser(
+    p = sub.add_parser(
         "build", parents=[common],
         help="compile machines/ and write generated/",
         description="Compile machines/ and write generated/.  Nothing is written "
         "unless every check passed; files are replaced atomically and only when "
         "their content changed; stale files are removed.",
     )
+    p.add_argument(
+        "--config", metavar="KEY=on|off", action="append", default=[],
+        help="describe a binary built with a different build option, e.g. "
+        "CONFIG_XEN=on (default: each option's declared default)",
+    )
+    add_platform_commands(sub, common)
     sub.add_parser(
         "check", parents=[common],
         help="fail when generated/ is not what 'build' would write",
@@ -89,7 +96,31 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--check", action="store_true", help="only report whether OUT is up to date")
     p.add_argument("--root", metavar="DIR", type=Path, help="project root (default: found)")
+    for module in workflow.COMMANDS:  # new-version, lifecycle, abi-check, diff, explain
+        module.add_parser(sub, common)
     return parser
+
+
+def add_platform_commands(sub, common) -> None:
+    sub.add_parser(
+        "platforms", parents=[common], help="list the host platforms machines/ defines",
+        description="List every platform: OS, kernel, accelerators (the first is the one "
+        "a guest runs with) and host features, with what each inherits.",
+    )
+    p = sub.add_parser(
+        "migrate-check", parents=[common],
+        help="can a guest of MACHINE migrate between two platforms?",
+        description="Resolve MACHINE on both platforms and list every driver.property "
+        "whose guest-visible value differs, with where each value comes from.  Exit 1 "
+        "when migration can break, 0 when it cannot.  --matrix checks every machine "
+        "against every ordered pair of platforms.",
+    )
+    p.add_argument("machine", metavar="MACHINE", nargs="?", help="machine name or alias")
+    p.add_argument("--from", dest="source", metavar="P1", help="source platform")
+    p.add_argument("--to", dest="destination", metavar="P2", help="destination platform")
+    p.add_argument("--matrix", action="store_true", help="every machine x platform pair")
+    p.add_argument("--target", metavar="T", help="target binary (default: the first)")
+    p.add_argument("--accel", metavar="A", help="accelerator the guest runs with")
 
 
 def diagnostics_for(args) -> Diagnostics:
@@ -115,10 +146,21 @@ def project_for(args) -> pipeline.Project:
     return pipeline.Project(root)
 
 
+def parse_config(items: list[str]) -> dict[str, bool]:
+    config = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or value not in ("on", "off", "y", "n", "yes", "no"):
+            raise UsageError(f"--config {item}: expected KEY=on or KEY=off")
+        config[key] = value in ("on", "y", "yes")
+    return config
+
+
 def compile_or_report(args):
     project = project_for(args)
     diags = diagnostics_for(args)
-    resolved = pipeline.compile_project(project, diags)
+    config = parse_config(getattr(args, "config", []))
+    resolved = pipeline.compile_project(project, diags, config)
     sys.stderr.write(diags.render())
     return project, resolved
 
@@ -241,13 +283,113 @@ def cmd_import_qom(args) -> int:
     return qom.main_import_qom(argv, root)
 
 
+def cmd_platforms(args) -> int:
+    _, resolved = compile_or_report(args)
+    if resolved is None:
+        return 1
+    for platform in resolved.corpus.platforms.values():
+        facts = platform.effective()
+        parent = f" (extends {platform.extends})" if platform.extends else ""
+        print(f"{platform.name}{parent}: {platform.desc}" if platform.desc else platform.name)
+        print(f"    os {facts.os}, kernel {facts.kernel or '-'}, accel {', '.join(facts.accels) or '-'}")
+        print(f"    features: {', '.join(sorted(facts.features)) or 'none'}")
+    return 0
+
+
+def platform_facts(resolved, name: str | None, option: str):
+    if name is None:
+        raise UsageError(f"{option} PLATFORM is required (see 'mtc platforms')")
+    platform = resolved.corpus.platforms.get(name)
+    if platform is None:
+        known = ", ".join(resolved.corpus.platforms) or "none"
+        raise UsageError(f"unknown platform '{name}' (known: {known})")
+    return platform.effective()
+
+
+def cmd_migrate_check(args) -> int:
+    from . import platforms
+
+    _, resolved = compile_or_report(args)
+    if resolved is None:
+        return 1
+    corpus = resolved.corpus
+    if args.matrix:
+        return migrate_matrix(resolved, args)
+    if args.machine is None:
+        raise UsageError("give a MACHINE, or --matrix")
+    machine = find_machine(resolved, args.machine, args.target)
+    source = platform_facts(resolved, args.source, "--from")
+    destination = platform_facts(resolved, args.destination, "--to")
+    broken = False
+    for host in (source, destination):
+        missing = platforms.missing_requirements(machine, host)
+        if missing:
+            broken = True
+            print(f"{machine.name} cannot run on {host.name}: requires {', '.join(missing)}")
+    differences = platforms.migrate(machine, source, destination, corpus, args.accel)
+    for diff in differences:
+        verdict = "" if diff.breaks else "  [destination only offers more: not negotiated]"
+        print(f"{diff.driver}.{diff.property}:{verdict}")
+        print(f"    {source.name}: {diff.source.value}    ({diff.source.why})")
+        print(f"    {destination.name}: {diff.destination.value}    ({diff.destination.why})")
+    breaking = [d for d in differences if d.breaks]
+    if breaking or broken:
+        print(
+            f"{machine.name}: migration from {source.name} to {destination.name} can break "
+            f"({len(breaking)} guest-visible difference{'s' if len(breaking) != 1 else ''})"
+        )
+        return 1
+    if differences:
+        print(f"{machine.name}: migration from {source.name} to {destination.name} is safe")
+        return 0
+    print(f"{machine.name}: the guest sees the same ABI on {source.name} and {destination.name}")
+    return 0
+
+
+def migrate_matrix(resolved, args) -> int:
+    from . import platforms
+
+    corpus = resolved.corpus
+    names = list(corpus.platforms)
+    pairs = [(a, b) for a in names for b in names if a != b]
+    facts = {name: corpus.platforms[name].effective() for name in names}
+    target = select_targets(resolved, args.target)[0]
+    machines = resolved.targets[target].machines
+    width = max((len(m.name) for m in machines), default=7)
+    print(
+        f"target {target}; columns: source -> destination; 'x' migration can break, "
+        "'~' the destination offers more, '.' same ABI"
+    )
+    for index, (a, b) in enumerate(pairs):
+        print(f"  [{index + 1}] {a} -> {b}")
+    header = " ".join(f"{i + 1:>3}" for i in range(len(pairs)))
+    print(f"{'machine':<{width}}  {header}")
+    broken_any = False
+    for machine in machines:
+        cells = []
+        for a, b in pairs:
+            differences = platforms.migrate(machine, facts[a], facts[b], corpus, args.accel)
+            broken = bool(
+                platforms.missing_requirements(machine, facts[a])
+                or platforms.missing_requirements(machine, facts[b])
+                or any(d.breaks for d in differences)
+            )
+            broken_any |= broken
+            cells.append("  x" if broken else "  ~" if differences else "  .")
+        print(f"{machine.name:<{width}}  {' '.join(cells)}")
+    return 1 if broken_any else 0
+
+
 COMMANDS = {
     "build": cmd_build,
     "check": cmd_check,
     "list": cmd_list,
     "show": cmd_show,
     "import-qom": cmd_import_qom,
+    "platforms": cmd_platforms,
+    "migrate-check": cmd_migrate_check,
 }
+COMMANDS.update((module.NAME, module.run) for module in workflow.COMMANDS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -262,3 +404,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug in mtc, never the input's fault
+        if os.environ.get("MTC_DEBUG"):
+            raise
+        print(
+            f"mtc {args.command}: internal error: {exc.__class__.__name__}: {exc}\n"
+            "  this is a bug in mtc; rerun with MTC_DEBUG=1 for a traceback and report it",
+            file=sys.stderr,
+        )
+        return 3

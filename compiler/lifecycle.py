@@ -17,13 +17,20 @@ def is_expired(cutoff: int, machine: Version, at: Version) -> bool:
     return majors > cutoff or (majors == cutoff and at.minor - machine.minor >= 0)
 
 
+def automatic(machine: Machine, policy: Lifecycle | None, at: Version | None, manual: bool):
+    """Whether QEMU's computed policy applies to this machine at all."""
+    return not (
+        manual or machine.version is None or machine.unstable is not None or policy is None or at is None
+    )
+
+
 def deprecation_reason(
-    machine: Machine, policy: Lifecycle | None, at: Version | None
+    machine: Machine, policy: Lifecycle | None, at: Version | None, manual: bool = False
 ) -> str | None:
     """The reason a machine is deprecated at release `at`, or None."""
     if machine.deprecated is not None:
         return machine.deprecated.reason
-    if machine.unstable is not None or policy is None or at is None:
+    if not automatic(machine, policy, at, manual):
         return None
     if policy.deprecate_after is not None and is_expired(
         policy.deprecate_after, machine.version, at
@@ -32,9 +39,18 @@ def deprecation_reason(
     return None
 
 
-def deletion_due(machine: Machine, policy: Lifecycle | None, at: Version | None) -> bool:
-    if policy is None or at is None or policy.delete_after is None:
-        return False
-    if machine.unstable is not None:
+def deletion_due(
+    machine: Machine, policy: Lifecycle | None, at: Version | None, manual: bool = False
+) -> bool:
+    if not automatic(machine, policy, at, manual) or policy.delete_after is None:
         return False
     return is_expired(policy.delete_after, machine.version, at)
+
+
+def first_expired(cutoff: int, machine: Version, releases) -> Version | None:
+    """The first of `releases` (not older than the machine) at which it is past
+    the cutoff: when the policy deprecates it (or makes its deletion due)."""
+    for release in sorted(releases):
+        if release >= machine.release and is_expired(cutoff, machine, release):
+            return release
+    return None

@@ -12,6 +12,135 @@ from .diagnostics import Location
 from .versions import Version
 
 
+# ---- guards ----------------------------------------------------------------
+# A guard is a condition on the build (config.CONFIG_X, target) or on the host
+# (os, kernel, accelerator, named feature).  BUILD_ATOMS decide what a binary
+# contains; the others decide what a guest sees on one host.
+
+BUILD_ATOMS = ("config", "target")
+HOST_ATOMS = ("os", "kernel", "accel", "feature")
+
+
+@dataclass(frozen=True)
+class Guard:
+    """kind: and, or, not (args), or an atom: config, target, os, kernel,
+    accel, feature (value; compare for kernel)."""
+
+    kind: str
+    location: Location
+    args: tuple["Guard", ...] = ()
+    value: str = ""
+    compare: str = ""
+
+    def atoms(self):
+        if self.args:
+            for arg in self.args:
+                yield from arg.atoms()
+        else:
+            yield self
+
+    @property
+    def is_build_time(self) -> bool:
+        return all(atom.kind in BUILD_ATOMS for atom in self.atoms())
+
+    def to_json(self) -> dict:
+        if self.kind in ("and", "or"):
+            return {self.kind: [arg.to_json() for arg in self.args]}
+        if self.kind == "not":
+            return {"not": self.args[0].to_json()}
+        if self.kind == "kernel":
+            return {"kernel": {"compare": self.compare, "version": self.value}}
+        return {self.kind: self.value}
+
+    def __str__(self) -> str:
+        if self.kind in ("and", "or"):
+            return f" {self.kind} ".join(
+                f"({a})" if a.kind in ("and", "or") and a.kind != self.kind else str(a)
+                for a in self.args
+            )
+        if self.kind == "not":
+            inner = self.args[0]
+            return f"not ({inner})" if inner.kind in ("and", "or") else f"not {inner}"
+        return {
+            "config": f"config.{self.value}",
+            "target": f"target == {self.value}",
+            "os": f"host.os == {self.value}",
+            "kernel": f"host.kernel {self.compare} {self.value}",
+            "accel": f"accel == {self.value}",
+            "feature": f"feature {self.value}",
+        }[self.kind]
+
+
+@dataclass
+class Feature:
+    name: str
+    description: str
+    location: Location
+
+
+@dataclass
+class ConfigSymbol:
+    """A build-time switch (Kconfig symbol) and its value in the default build."""
+
+    name: str
+    default: bool
+    location: Location
+    description: str = ""
+
+
+@dataclass(eq=False)
+class Platform:
+    """A named host profile: OS, kernel, accelerators (the first is the one a
+    guest runs with) and host features."""
+
+    name: str
+    location: Location
+    extends: str | None = None
+    extends_location: Location | None = None
+    os: str | None = None
+    kernel: Version | None = None
+    accels: list[str] = field(default_factory=list)
+    features: list[tuple[str, Location]] = field(default_factory=list)
+    desc: str = ""
+    base: "Platform | None" = None  # set by checks.py
+
+    def lineage(self) -> list["Platform"]:
+        chain: list[Platform] = []
+        node: Platform | None = self
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = node.base
+        return chain[::-1]
+
+    def effective(self) -> "HostFacts":
+        facts = HostFacts(name=self.name)
+        for member in self.lineage():
+            facts.os = member.os or facts.os
+            facts.kernel = member.kernel or facts.kernel
+            facts.accels = member.accels or facts.accels
+            facts.features |= {name for name, _ in member.features}
+        return facts
+
+
+@dataclass
+class HostFacts:
+    name: str
+    os: str | None = None
+    kernel: Version | None = None
+    accels: list[str] = field(default_factory=list)
+    features: set[str] = field(default_factory=set)
+
+
+@dataclass
+class HostProperty:
+    """driver.property whose guest-visible value needs a host feature."""
+
+    driver: str
+    property: str
+    feature: str
+    location: Location
+
+
 @dataclass
 class Release:
     version: Version
@@ -45,10 +174,11 @@ class OptionDecl:
 
     name: str
     type: str  # bool, int, str, size, typename or enum
-    c_lvalue: str  # m->max_cpus
+    c_lvalue: str | None  # m->max_cpus; None for facts C has no field for
     location: Location
     query: str | None = None  # its query-machines member, if it has one
     enum_values: tuple[str, ...] = ()
+    monotone: bool = False  # changes at most once along a chain
 
 
 @dataclass
@@ -65,6 +195,7 @@ class OptionAssign:
     name: str
     value: Value
     location: Location
+    guard: Guard | None = None
 
 
 @dataclass
@@ -76,6 +207,7 @@ class CompatEntry:
     location: Location
     comment: str | None = None
     comment_above: bool = False  # the comment sits on its own line(s) above
+    guard: Guard | None = None
 
 
 @dataclass
@@ -131,6 +263,8 @@ class Family:
     desc: str | None = None
     compat: list[SetRef] = field(default_factory=list)
     options: list[OptionAssign] = field(default_factory=list)
+    guard: Guard | None = None  # build-time: the whole family
+    manual_lifecycle: bool = False  # QEMU's automatic deprecation does not apply
     # Set by checks.py: the family this one extends.
     base: Family | None = None
 
@@ -154,13 +288,17 @@ class Deprecation:
 @dataclass(eq=False)
 class Machine:
     family: str
-    version: Version
+    version: Version | None  # None in an unversioned family (isapc)
     location: Location
     compat: list[SetRef] = field(default_factory=list)
     options: list[OptionAssign] = field(default_factory=list)
-    inherits: list[tuple[Version, Location]] = field(default_factory=list)
+    # (family or None for its own, version, location) per 'inherits'.
+    inherits: list[tuple[str | None, Version, Location]] = field(default_factory=list)
     default: Location | None = None
     alias: Location | None = None
+    alias_name: str | None = None  # a pinned alias ("alias xenfv")
+    requires: list[tuple[str, Location]] = field(default_factory=list)
+    guard: Guard | None = None
     deprecated: Deprecation | None = None
     unstable: Location | None = None
     removed: tuple[Version, Location] | None = None
@@ -227,6 +365,10 @@ class Corpus:
     machines: list[Machine] = field(default_factory=list)
     lifecycle: Lifecycle | None = None
     qom_decls: list[QomTypeDecl] = field(default_factory=list)
+    features: dict[str, Feature] = field(default_factory=dict)
+    config: dict[str, ConfigSymbol] = field(default_factory=dict)
+    platforms: dict[str, Platform] = field(default_factory=dict)
+    host_properties: list[HostProperty] = field(default_factory=list)
     registry_files: list[str] = field(default_factory=list)
     # The QOM registry (compiler.qom.Registry) with qom_decls merged in;
     # set by qomcheck.py, None when machines/ ships no registry.

@@ -6,9 +6,14 @@ attaches them to compat entries).  Every failure becomes a located diagnostic.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import lark
 
 from lark import Lark, Token, Tree
 from lark.exceptions import (
@@ -69,20 +74,72 @@ def _get_parser() -> Lark:
     return _parser
 
 
-def _cache_path() -> str | bool:
-    """Lark stores the compiled LALR tables here, keyed by the grammar's hash."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(
-        os.path.expanduser("~"), ".cache"
-    )
-    directory = os.path.join(base, "mtc")
+_grammar_digest: str | None = None
+
+
+def grammar_digest() -> str:
+    """Changes whenever the grammar or the Lark that builds its trees does."""
+    global _grammar_digest
+    if _grammar_digest is None:
+        data = GRAMMAR.read_bytes() + b"\0lark " + lark.__version__.encode()
+        _grammar_digest = hashlib.sha256(data).hexdigest()[:20]
+    return _grammar_digest
+
+
+def cache_dir() -> str | None:
+    """Where compiled tables and parse trees are kept, like Python's pycs;
+    MTC_CACHE_DIR overrides it, MTC_CACHE_DIR= (empty) turns caching off."""
+    directory = os.environ.get("MTC_CACHE_DIR")
+    if directory is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        directory = os.path.join(base, "mtc")
+    if not directory:
+        return None
     try:
         os.makedirs(directory, exist_ok=True)
     except OSError:
-        return False
-    import hashlib
+        return None
+    return directory
 
-    digest = hashlib.sha256(GRAMMAR.read_bytes()).hexdigest()[:16]
-    return os.path.join(directory, f"grammar-{digest}.lark.cache")
+
+def _cache_path() -> str | bool:
+    """Lark stores the compiled LALR tables here, keyed by the grammar's hash."""
+    directory = cache_dir()
+    if directory is None:
+        return False
+    return os.path.join(directory, f"grammar-{grammar_digest()}.lark.cache")
+
+
+def _tree_cache_file(text: str) -> str | None:
+    directory = cache_dir()
+    if directory is None:
+        return None
+    key = hashlib.sha256(grammar_digest().encode() + b"\0" + text.encode("utf-8")).hexdigest()
+    return os.path.join(directory, "trees", key[:2], key[2:] + ".pickle")
+
+
+def _load_tree(path: str | None):
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            tree, comments = pickle.load(handle)
+    except Exception:  # missing, truncated or from another version: parse again
+        return None
+    return tree, comments
+
+
+def _store_tree(path: str | None, tree: Tree, comments: dict) -> None:
+    if path is None:
+        return
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump((tree, comments), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except (OSError, pickle.PicklingError, RecursionError):
+        pass  # a cache that cannot be written only costs time
 
 
 def find_sources(
@@ -147,6 +204,11 @@ def read_source(path: Path, shown: str, diags: Diagnostics) -> str | None:
 
 
 def parse_text(text: str, shown: str, diags: Diagnostics) -> ParsedFile | None:
+    """Parse one file; the tree of a text parsed before comes from the cache."""
+    cache_file = _tree_cache_file(text)
+    cached = _load_tree(cache_file)
+    if cached is not None:
+        return ParsedFile(shown, cached[0], cached[1])
     parser = _get_parser()
     _comments.clear()
     try:
@@ -160,6 +222,7 @@ def parse_text(text: str, shown: str, diags: Diagnostics) -> ParsedFile | None:
     parsed = ParsedFile(shown, tree)
     for tok in _comments:
         parsed.comments[tok.line] = (tok.column, tok.value[1:].strip())
+    _store_tree(cache_file, parsed.tree, parsed.comments)
     return parsed
 
 

@@ -1,7 +1,7 @@
 """The whole compiler, stage by stage:
 
     parse (parser.py) -> build (builder.py) -> check (checks.py, qomcheck.py)
-      -> resolve (resolve.py) -> check chains (qomcheck.py)
+      -> resolve (resolve.py) -> check chains (qomcheck.py, platforms.py)
       -> emit (backends/*) -> write (output.py)
 
 Each stage reports to one Diagnostics; the pipeline stops after the first
@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import builder, checks, parser, qomcheck, resolve
+from . import builder, checks, guards, parser, platforms, qomcheck, resolve
 from .backends import json as json_backend
 from .backends import libvirt as libvirt_backend
-from .diagnostics import Diagnostics
+from .diagnostics import Diagnostics, Location
 from .model import Corpus
 
 # Every backend: a module with emit(resolved, sources) -> {path: text}.
@@ -66,18 +66,29 @@ def load(project: Project, diags: Diagnostics) -> Corpus | None:
     return corpus
 
 
-def compile_project(project: Project, diags: Diagnostics) -> resolve.Resolved | None:
+def compile_project(
+    project: Project, diags: Diagnostics, overrides: dict[str, bool] | None = None
+) -> resolve.Resolved | None:
+    """Everything up to the resolved model; None when any stage found errors.
+    `overrides` changes build options (config.X) from their declared default."""
     corpus = load(project, diags)
     if corpus is None:
         return None
+    config = guards.default_config(corpus)
+    for name, value in (overrides or {}).items():
+        if name not in config:
+            known = ", ".join(sorted(config)) or "none declared"
+            diags.error(Location("--config"), f"unknown build option {name} (known: {known})")
+        config[name] = value
     checks.check(corpus, diags)
     corpus.registry = qomcheck.load_registry(corpus, project.root, diags)
     qomcheck.check_entries(corpus, diags)
     if diags.has_errors:
         return None
-    resolved = resolve.resolve(corpus)
+    resolved = resolve.resolve(corpus, config)
     # Checks that need every machine's effective compat list.
     qomcheck.check_chains(resolved, diags)
+    platforms.check(resolved, diags)
     return None if diags.has_errors else resolved
 
 

@@ -15,9 +15,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import lifecycle, values
+from . import guards, lifecycle, values
 from .diagnostics import Location
-from .model import CompatEntry, CompatSet, Corpus, Family, Machine, OptionAssign, OptionDecl, Target
+from .versions import Version
+from .model import (
+    CompatEntry,
+    CompatSet,
+    Corpus,
+    Family,
+    Guard,
+    Machine,
+    OptionAssign,
+    OptionDecl,
+    Target,
+)
 
 _MACRO_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -38,6 +49,11 @@ class ResolvedProp:
     provenance: Provenance
     entry: CompatEntry
     compat: CompatSet
+
+    @property
+    def guard(self) -> Guard | None:
+        """A host guard: the entry applies only on hosts where it holds."""
+        return self.entry.guard
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,17 @@ class ResolvedMachine:
     deletion_due: bool
     compat_props: list[ResolvedProp] = field(default_factory=list)
     options: dict[str, ResolvedOption] = field(default_factory=dict)
+    # Option assignments under a host guard, in application order.
+    host_options: list[ResolvedOption] = field(default_factory=list)
+
+    @property
+    def guard(self) -> Guard | None:
+        """The build-time guard the machine exists under, if any."""
+        return self.machine.guard or self.family.guard
+
+    @property
+    def requires(self) -> list[str]:
+        return [name for name, _ in self.machine.requires]
 
     @property
     def deprecated(self) -> bool:
@@ -70,10 +97,13 @@ class ResolvedMachine:
     def parent(self) -> Machine | None:
         return self.machine.parent
 
-    def effective(self) -> dict[tuple[str, str], ResolvedProp]:
-        """The winning entry for each (driver, property)."""
+    def effective(self, applies=None) -> dict[tuple[str, str], ResolvedProp]:
+        """The winning entry for each (driver, property).  Entries under a
+        host guard count only where applies(prop) says so (default: never)."""
         result: dict[tuple[str, str], ResolvedProp] = {}
         for prop in self.compat_props:
+            if prop.guard is not None and (applies is None or not applies(prop)):
+                continue
             result[(prop.driver, prop.property)] = prop
         return result
 
@@ -104,6 +134,7 @@ class ResolvedTarget:
 class Resolved:
     corpus: Corpus
     targets: dict[str, ResolvedTarget]
+    config: dict[str, bool] = field(default_factory=dict)  # the configured binary
 
 
 def expand_driver(driver: str, target: Target) -> str:
@@ -111,85 +142,101 @@ def expand_driver(driver: str, target: Target) -> str:
 
 
 class Resolver:
-    def __init__(self, corpus: Corpus):
+    def __init__(self, corpus: Corpus, config: dict[str, bool] | None = None):
         self.corpus = corpus
         self.at = corpus.current_release
+        self.config = config if config is not None else guards.default_config(corpus)
 
     def resolve(self) -> Resolved:
         targets = {}
         for target in self.corpus.targets.values():  # declaration order
             targets[target.name] = ResolvedTarget(target, self.resolve_target(target))
-        return Resolved(self.corpus, targets)
+        return Resolved(self.corpus, targets, dict(sorted(self.config.items())))
+
+    def builds(self, guard: Guard | None, target: Target) -> bool:
+        return guards.build_true(guard, self.config, target)
 
     def families_for(self, target: Target) -> list[Family]:
         return [
             family
             for family in self.corpus.families.values()
-            if not family.abstract and any(name == target.name for name, _ in family.targets)
+            if not family.abstract
+            and any(name == target.name for name, _ in family.targets)
+            and self.builds(family.guard, target)
         ]
 
     def resolve_target(self, target: Target) -> list[ResolvedMachine]:
         result = []
+        # Entries of one set expand once per target, then are shared; each
+        # machine's state is built on its parent's, whatever its family.
+        self.expanded: dict[int, list[ResolvedProp]] = {}
+        self.memo: dict[int, tuple] = {}
+        newest_first = sorted(
+            (m for m in self.corpus.machines if m.name),
+            key=lambda m: (m.version is not None, m.version or Version(())),
+            reverse=True,
+        )
         for family in self.families_for(target):
-            # Entries of one set expand once per target, then are shared.
-            expanded: dict[int, list[ResolvedProp]] = {}
-            machines = sorted(
-                (m for m in self.corpus.machines if m.family == family.name and m.name),
-                key=lambda m: m.version,
-                reverse=True,
-            )
-            base_props = self.set_props(family_sets(family, self.corpus), target, expanded)
-            base_options = self.family_options(family, target)
-            memo: dict[int, tuple[list[ResolvedProp], dict[str, ResolvedOption]]] = {}
-            for machine in machines:
-                props, options = self.machine_state(
-                    machine, target, base_props, base_options, expanded, memo
-                )
+            for machine in newest_first:
+                if machine.family != family.name or not self.builds(machine.guard, target):
+                    continue
+                props, options, host_options = self.machine_state(machine, target)
+                manual = family.manual_lifecycle
+                if machine.alias is None:
+                    alias = None
+                else:
+                    alias = machine.alias_name or family.alias
                 result.append(
                     ResolvedMachine(
                         machine=machine,
                         family=family,
                         target=target,
                         name=machine.name,
-                        alias=family.alias if machine.alias is not None else None,
+                        alias=alias,
                         is_default=machine.default is not None,
                         deprecation_reason=lifecycle.deprecation_reason(
-                            machine, self.corpus.lifecycle, self.at
+                            machine, self.corpus.lifecycle, self.at, manual
                         ),
                         deletion_due=lifecycle.deletion_due(
-                            machine, self.corpus.lifecycle, self.at
+                            machine, self.corpus.lifecycle, self.at, manual
                         ),
                         compat_props=props,
                         options=options,
+                        host_options=host_options,
                     )
                 )
         return result
 
-    def machine_state(self, machine, target, base_props, base_options, expanded, memo):
-        """(compat props, options) of a machine, built on its parent's."""
+    def machine_state(self, machine: Machine, target: Target):
+        """(compat props, options, host-guarded options) of a machine, built on
+        its parent's; a machine without a parent starts from its family's."""
         key = id(machine)
-        if key in memo:
-            return memo[key]
+        if key in self.memo:
+            return self.memo[key]
         if machine.parent is not None:
-            props, options = self.machine_state(
-                machine.parent, target, base_props, base_options, expanded, memo
-            )
+            props, options, host_options = self.machine_state(machine.parent, target)
         else:
-            props, options = base_props, base_options
+            family = self.corpus.families[machine.family]
+            props = self.set_props(family_sets(family, self.corpus), target)
+            options, host_options = {}, []
+            for member in family.lineage():
+                options, host_options = self.apply_options(
+                    options, host_options, member.options, f"family {member.name}", target
+                )
         sets = [self.corpus.compat_sets[ref.key] for ref in machine.compat]
-        own_props = self.set_props(sets, target, expanded)
+        own_props = self.set_props(sets, target)
         if own_props:
             props = props + own_props
-        if machine.options:
-            options = dict(options)
-            self.apply_options(options, machine.options, machine.name, target)
-        memo[key] = (props, options)
-        return memo[key]
+        options, host_options = self.apply_options(
+            options, host_options, machine.options, machine.name, target
+        )
+        self.memo[key] = (props, options, host_options)
+        return self.memo[key]
 
-    def set_props(self, sets, target, expanded) -> list[ResolvedProp]:
+    def set_props(self, sets, target) -> list[ResolvedProp]:
         props: list[ResolvedProp] = []
         for compat in sets:
-            cached = expanded.get(id(compat))
+            cached = self.expanded.get(id(compat))
             if cached is None:
                 provenance_release = str(compat.version) if compat.version else None
                 cached = [
@@ -203,27 +250,34 @@ class Resolver:
                         compat=compat,
                     )
                     for entry in compat.entries
+                    if self.builds(entry.guard, target)
                 ]
-                expanded[id(compat)] = cached
+                self.expanded[id(compat)] = cached
             props.extend(cached)
         return props
 
-    def family_options(self, family: Family, target: Target) -> dict[str, ResolvedOption]:
-        options: dict[str, ResolvedOption] = {}
-        for member in family.lineage():
-            self.apply_options(options, member.options, f"family {member.name}", target)
-        return options
-
-    def apply_options(self, options, assigns, set_by: str, target: Target) -> None:
+    def apply_options(self, options, host_options, assigns, set_by: str, target: Target):
+        """New (options, host_options) with `assigns` applied; the inputs are
+        shared with the parent machine and stay untouched."""
+        if not assigns:
+            return options, host_options
+        options = dict(options)
         for assign in assigns:
+            if not self.builds(assign.guard, target):
+                continue
             decl = self.corpus.options[assign.name]
-            options[assign.name] = ResolvedOption(
+            resolved = ResolvedOption(
                 name=assign.name,
                 value=values.json_value(decl, assign.value, self.corpus.consts, target),
                 decl=decl,
                 assign=assign,
                 set_by=set_by,
             )
+            if assign.guard is not None and not assign.guard.is_build_time:
+                host_options = host_options + [resolved]
+            else:
+                options[assign.name] = resolved
+        return options, host_options
 
 
 def family_sets(family: Family, corpus: Corpus) -> list[CompatSet]:
@@ -231,5 +285,5 @@ def family_sets(family: Family, corpus: Corpus) -> list[CompatSet]:
     return [corpus.compat_sets[ref.key] for member in family.lineage() for ref in member.compat]
 
 
-def resolve(corpus: Corpus) -> Resolved:
-    return Resolver(corpus).resolve()
+def resolve(corpus: Corpus, config: dict[str, bool] | None = None) -> Resolved:
+    return Resolver(corpus, config).resolve()

@@ -8,6 +8,7 @@ from .model import Const, OptionDecl, Target, Value
 
 SIZE_UNITS = {"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
 _SIZE_RE = re.compile(r"(\d+)(KiB|MiB|GiB|TiB)")
+_MACRO_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 # Which written kinds each option type accepts.
 ACCEPTS = {
@@ -25,7 +26,7 @@ KIND_NAMES = {
     "macro": "a C constant",
     "size": "a size such as 16GiB",
     "string": "a string",
-    "typeref": "a ${MACRO} type name",
+    "typeref": "a type name with ${MACRO} parts",
 }
 
 
@@ -61,7 +62,7 @@ def json_value(
     if value.kind == "macro":
         return consts[value.text].value if decl.type == "int" else value.text
     if value.kind == "typeref":
-        return target.defines.get(value.text)
+        return _MACRO_RE.sub(lambda m: target.defines.get(m.group(1), m.group(0)), value.text)
     return value.text
 
 

@@ -81,8 +81,12 @@ def test_lifecycle_alias_default_match_reference(reference, target):
             assert got["parent"] == ref["inherits"], name
 
 
+def versioned(target):
+    return [m for m in generated(target)["machines"] if m["family"] in FAMILIES]
+
+
 def test_deprecated_exactly_7_0_and_older():
-    for machine in generated("x86_64")["machines"]:
+    for machine in versioned("x86_64"):
         major, minor = (int(p) for p in machine["version"].split(".")[:2])
         assert machine["deprecated"] == ((major, minor) <= (7, 0)), machine["name"]
 
@@ -102,7 +106,7 @@ def q35_cpu_max(version):
 @pytest.mark.parametrize("target", TARGETS)
 def test_family_level_facts(target):
     default_cpu = {"x86_64": "qemu64-x86_64-cpu", "i386": "qemu32-i386-cpu"}[target]
-    for machine in generated(target)["machines"]:
+    for machine in versioned(target):
         major, minor = (int(p) for p in machine["version"].split(".")[:2])
         assert machine["hotpluggable-cpus"] is True
         assert machine["default-cpu-type"] == default_cpu
@@ -139,3 +143,18 @@ def test_options_follow_reference_assignments(reference):
                     assert value == 0
                 else:
                     assert str(value) == written, (name, lvalue)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_isapc_in_the_default_build(target):
+    """pc_piix.c's isapc_machine_options, built because CONFIG_ISAPC is on."""
+    machines = {m["name"]: m for m in generated(target)["machines"]}
+    isapc = machines["isapc"]
+    assert isapc["cpu-max"] == 1
+    assert isapc["default-cpu-type"] == f"486-{TARGETS[target]}"
+    assert isapc["options"]["default-nic"]["value"] == "ne2k_isa"
+    assert isapc["compat-props"] == []
+    assert isapc["deprecated"] is False and isapc["version"] is None
+    assert isapc["guard"] == {"config": "CONFIG_ISAPC"}
+    assert not any(name.startswith("xenfv") for name in machines)  # CONFIG_XEN is off
+    assert generated(target)["config"] == {"CONFIG_ISAPC": True, "CONFIG_XEN": False}

@@ -21,7 +21,7 @@ def banner(sources: list[str]) -> str:
 
 
 def prop_object(prop: ResolvedProp) -> dict:
-    return {
+    obj = {
         "qom-type": prop.driver,
         "property": prop.property,
         "value": prop.value,
@@ -30,6 +30,9 @@ def prop_object(prop: ResolvedProp) -> dict:
         "release": prop.provenance.release,
         "location": f"{prop.provenance.location.file}:{prop.provenance.location.line}",
     }
+    if prop.guard is not None:
+        obj["guard"] = prop.guard.to_json()  # applies only on hosts where it holds
+    return obj
 
 
 def machine_object(machine: ResolvedMachine) -> dict:
@@ -42,6 +45,9 @@ def machine_object(machine: ResolvedMachine) -> dict:
     obj["hotpluggable-cpus"] = machine.query_value("hotpluggable-cpus", False)
     obj["numa-mem-supported"] = machine.query_value("numa-mem-supported", False)
     obj["deprecated"] = machine.deprecated
+    acpi = machine.query_value("acpi")
+    if acpi is not None:
+        obj["acpi"] = acpi
     cpu_type = machine.query_value("default-cpu-type")
     if cpu_type is not None:
         obj["default-cpu-type"] = cpu_type
@@ -49,10 +55,26 @@ def machine_object(machine: ResolvedMachine) -> dict:
     if ram_id is not None:
         obj["default-ram-id"] = ram_id
     obj["family"] = machine.family.name
-    obj["version"] = str(machine.machine.version)
+    version = machine.machine.version
+    obj["version"] = str(version) if version is not None else None
     obj["parent"] = machine.parent.name if machine.parent is not None else None
     obj["deprecation-reason"] = machine.deprecation_reason
     obj["deletion-due"] = machine.deletion_due
+    if machine.guard is not None:
+        obj["guard"] = machine.guard.to_json()
+    if machine.requires:
+        obj["requires"] = machine.requires
+    if machine.host_options:
+        obj["host-options"] = [
+            {
+                "name": option.name,
+                "value": option.value,
+                "guard": option.assign.guard.to_json(),
+                "set-by": option.set_by,
+                "location": f"{option.assign.location.file}:{option.assign.location.line}",
+            }
+            for option in machine.host_options
+        ]
     obj["options"] = {
         name: {
             "value": option.value,
@@ -71,7 +93,9 @@ def machine_json(machine: ResolvedMachine) -> dict:
     return obj
 
 
-def render_target(resolved_target: ResolvedTarget, sources: list[str]) -> str:
+def render_target(
+    resolved_target: ResolvedTarget, sources: list[str], resolved_config: dict
+) -> str:
     target = resolved_target.target
     encoded: dict[int, str] = {}  # id(ResolvedProp) -> its one-line JSON
     out = [
@@ -79,6 +103,7 @@ def render_target(resolved_target: ResolvedTarget, sources: list[str]) -> str:
         f'  "$comment": {json.dumps(banner(sources))},\n',
         f'  "target": {json.dumps(target.name)},\n',
         f'  "binary": {json.dumps(target.binary)},\n',
+        f'  "config": {json.dumps(resolved_config)},\n',
         '  "machines": [',
     ]
     for index, machine in enumerate(resolved_target.machines):
@@ -103,6 +128,6 @@ def render_target(resolved_target: ResolvedTarget, sources: list[str]) -> str:
 
 def emit(resolved: Resolved, sources: list[str]) -> dict[str, str]:
     return {
-        f"json/{name}.json": render_target(resolved_target, sources)
+        f"json/{name}.json": render_target(resolved_target, sources, resolved.config)
         for name, resolved_target in resolved.targets.items()
     }

@@ -1,0 +1,248 @@
+"""mtc diff and mtc explain.
+
+diff is checked against the JSON backend: for every pair of neighbouring
+versions of every family, the differences computed straight from
+generated/json (last entry per qom-type.property wins; options as listed)
+must be exactly what diff reports.
+"""
+
+import json
+
+import pytest
+
+from conftest import ROOT, run_mtc
+
+from compiler import pipeline
+from compiler.diagnostics import Diagnostics
+from compiler.workflow import diff
+
+HOST_ATOMS = {"os", "kernel", "accel", "feature"}
+
+
+def host_guarded(prop: dict) -> bool:
+    def atoms(guard):
+        if isinstance(guard, dict):
+            for key, value in guard.items():
+                if key in ("and", "or"):
+                    for item in value:
+                        yield from atoms(item)
+                elif key == "not":
+                    yield from atoms(value)
+                else:
+                    yield key
+        elif isinstance(guard, str):  # "host.os == linux" and the like
+            yield "os" if "host." in guard or "accel" in guard or "feature" in guard else "config"
+
+    guard = prop.get("guard")
+    return guard is not None and any(atom in HOST_ATOMS for atom in atoms(guard))
+
+
+def json_state(machine: dict) -> dict:
+    """(qom-type, property) -> signature of what is in effect, from the JSON."""
+    state: dict = {}
+    for prop in machine["compat-props"]:
+        key = (prop["qom-type"], prop["property"])
+        item = (prop["value"], prop["optional"])
+        winner, guarded = state.get(key, (None, ()))
+        state[key] = (winner, guarded + (item,)) if host_guarded(prop) else (item, ())
+    return state
+
+
+def expected_diff(a: dict, b: dict):
+    sa, sb = json_state(a), json_state(b)
+    props = {key for key in set(sa) | set(sb) if sa.get(key) != sb.get(key)}
+    oa, ob = a["options"], b["options"]
+    options = {
+        name
+        for name in set(oa) | set(ob)
+        if (oa.get(name) or {}).get("value") != (ob.get(name) or {}).get("value")
+    }
+    return props, options
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A fresh build of the project, and the resolved model it came from."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("diff") / "project"
+    shutil.copytree(ROOT / "machines", root / "machines")
+    run_mtc("build", "--root", str(root), check=True)
+    resolved = pipeline.compile_project(pipeline.Project(root), Diagnostics())
+    assert resolved is not None
+    return root, resolved
+
+
+def neighbours(machines: list[dict]):
+    by_family: dict[str, list[dict]] = {}
+    for machine in machines:
+        if machine.get("version"):
+            by_family.setdefault(machine["family"], []).append(machine)
+    for family, members in by_family.items():
+        members.sort(key=lambda m: tuple(int(p) for p in m["version"].split(".")))
+        yield from zip(members, members[1:])
+
+
+def test_diff_agrees_with_the_json_backend_on_every_neighbouring_pair(built):
+    root, resolved = built
+    pairs = 0
+    for target, resolved_target in resolved.targets.items():
+        data = json.loads((root / "generated" / "json" / f"{target}.json").read_text())
+        for older, newer in neighbours(data["machines"]):
+            a, b = resolved_target.find(older["name"]), resolved_target.find(newer["name"])
+            got = diff.diff_json(a, b, a.name, b.name)
+            props, options = expected_diff(older, newer)
+            assert {
+                (driver, prop) for driver, items in got["properties"].items() for prop in items
+            } == props, (older["name"], newer["name"])
+            assert set(got["options"]) == options, (older["name"], newer["name"])
+            for driver, items in got["properties"].items():
+                for prop, sides in items.items():
+                    for side, machine in (("a", older), ("b", newer)):
+                        winner = json_state(machine).get((driver, prop), (None, ()))[0]
+                        shown = sides[side]
+                        value = None if shown is None else shown["value"]
+                        assert value == (winner[0] if winner else None)
+            pairs += 1
+    assert pairs >= 2 * 45  # both families, both targets
+
+
+def test_diff_cli_matches_the_in_process_result_and_reads_well(built):
+    root, resolved = built
+    result = run_mtc("diff", "pc-q35-8.0", "pc-q35-8.1", "--json", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout)
+    machines = resolved.targets["x86_64"]
+    assert got == diff.diff_json(
+        machines.find("pc-q35-8.0"), machines.find("pc-q35-8.1"), "pc-q35-8.0", "pc-q35-8.1"
+    )
+    assert got["properties"]["migration"]["multifd-flush-after-each-section"]["a"]["set"] == (
+        "hw_compat_8_0"
+    )
+    assert got["properties"]["migration"]["multifd-flush-after-each-section"]["b"] is None
+    assert got["options"]["max-cpus"]["a"]["value"] == 288
+    assert got["options"]["max-cpus"]["b"]["value"] == 1024
+    text = run_mtc("diff", "q35", "pc-q35-9.2", "--target", "i386", "--root", str(root)).stdout
+    lines = text.splitlines()
+    assert lines[:2] == ["--- pc-q35-10.0", "+++ pc-q35-9.2"]
+    assert lines[2].startswith("target i386: 8 properties of 7 drivers and 0 options differ")
+    assert "arm-cpu" in lines
+    index = lines.index("arm-cpu")
+    assert lines[index + 1 : index + 4] == [
+        "  backcompat-pauth-default-use-qarma5",
+        "    - (not set)",
+        '    + "true"  (hw_compat_9_2, release 9.2, machines/hw.mtc:5)',
+    ]
+
+
+def test_diff_of_one_type_at_two_revisions(built, tmp_path):
+    root, _ = built
+    import shutil
+    import subprocess
+
+    git = ["git", "-c", "user.email=t@e", "-c", "user.name=t", "-C", str(root)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    hw = root / "machines" / "hw.mtc"
+    original = hw.read_text()
+    try:
+        hw.write_text(original.replace('queue-size = "128"', 'queue-size = "256"'))
+        result = run_mtc("diff", "pc-q35-4.2", "--base", "HEAD", "--json", "--root", str(root))
+        assert result.returncode == 0, result.stderr
+        got = json.loads(result.stdout)
+        assert got["a"].startswith("pc-q35-4.2 at HEAD")
+        assert list(got["properties"]) == ["virtio-blk-device"]
+        change = got["properties"]["virtio-blk-device"]["queue-size"]
+        assert (change["a"]["value"], change["b"]["value"]) == ("128", "256")
+        same = run_mtc("diff", "pc-q35-5.0", "--base", "HEAD", "--root", str(root))
+        assert "0 properties of 0 drivers and 0 options differ" in same.stdout
+    finally:
+        hw.write_text(original)
+        shutil.rmtree(root / ".git")
+
+
+def test_diff_usage_errors():
+    cases = [
+        (["pc-q35-8.0"], "give two machines A B"),
+        (["pc-q35-8.0", "pc-q35-99.0"], "unknown machine 'pc-q35-99.0'"),
+        (["pc-q35-8.0", "pc-q35-8.1", "--target", "s390x"], "unknown target 's390x'"),
+    ]
+    for argv, message in cases:
+        result = run_mtc("diff", *argv)
+        assert result.returncode == 2, (argv, result.stderr)
+        assert message in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+# ---- explain -----------------------------------------------------------------------------
+
+
+def test_explain_queue_size_of_pc_q35_4_2():
+    result = run_mtc("explain", "pc-q35-4.2", "virtio-blk-device.queue-size")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == 'pc-q35-4.2 (x86_64): virtio-blk-device.queue-size = "128"'
+    assert lines[1].startswith("  from hw_compat_4_2, release 4.2, machines/hw.mtc:")
+    assert lines[1].endswith(", applied by pc-q35-4.2")
+    steps = [line for line in lines if line.startswith("  1.")]
+    assert len(steps) == 1 and steps[0].endswith("<- in effect")
+    data = json.loads(
+        run_mtc("explain", "pc-q35-4.2", "virtio-blk-device.queue-size", "--json").stdout
+    )
+    assert data["value"] == "128"
+    assert [(s["set"], s["release"], s["in-effect"]) for s in data["steps"]] == [
+        ("hw_compat_4_2", "4.2", True)
+    ]
+    line = int(data["steps"][0]["location"].rsplit(":", 1)[1])
+    source = (ROOT / "machines" / "hw.mtc").read_text().splitlines()[line - 1]
+    assert source.strip() == 'virtio-blk-device.queue-size = "128"'
+
+
+def test_explain_lists_every_entry_of_the_chain_in_order():
+    data = json.loads(run_mtc("explain", "pc-i440fx-2.8", "pci-bridge.shpc", "--json").stdout)
+    assert [(s["value"], s["set"], s["applied-by"], s["in-effect"]) for s in data["steps"]] == [
+        ("off", "hw_compat_2_9", "pc-i440fx-2.9", False),
+        ("on", "hw_compat_2_8", "pc-i440fx-2.8", True),
+    ]
+    data = json.loads(run_mtc("explain", "pc-q35-2.4", "virtio-iommu-pci.aw-bits", "--json").stdout)
+    assert [(s["value"], s["set"], s["applied-by"]) for s in data["steps"]] == [
+        ("39", "pc_q35_compat_defaults", "family pc-q35"),
+        ("64", "hw_compat_8_2", "pc-q35-8.2"),
+    ]
+    # The driver as written (${TYPE_X86_CPU}) or as expanded for the target.
+    for driver in ("${TYPE_X86_CPU}", "i386-cpu"):
+        data = json.loads(
+            run_mtc(
+                "explain", "pc-i440fx-2.6", f"{driver}.l3-cache", "--target", "i386", "--json"
+            ).stdout
+        )
+        assert [(s["value"], s["set"]) for s in data["steps"]] == [("off", "pc_compat_2_7")]
+
+
+def test_explain_an_option():
+    result = run_mtc("explain", "pc-q35-4.0", "max-cpus")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "pc-q35-4.0 (x86_64): max-cpus = 288"
+    data = json.loads(run_mtc("explain", "pc-q35-4.0", "max-cpus", "--json").stdout)
+    assert [(s["value"], s["set-by"], s["in-effect"]) for s in data["steps"]] == [
+        (255, "family generic-pc", False),
+        (4096, "family pc-q35", False),
+        (1024, "pc-q35-8.2", False),
+        (288, "pc-q35-8.0", True),
+    ]
+
+
+def test_explain_unset_and_errors():
+    result = run_mtc("explain", "pc-q35-9.2", "virtio-blk-device.queue-size")
+    assert result.returncode == 0
+    assert "is not set by any compat property of its chain" in result.stdout
+    result = run_mtc("explain", "pc-q35-4.2", "virtio-blk-device.queue-siz")
+    assert "did you mean virtio-blk-device.queue-size or " in result.stdout
+    for argv, message in (
+        (["pc-q35-99.9", "a.b"], "unknown machine 'pc-q35-99.9'"),
+        (["pc-q35-4.2", "max-cpu"], "neither DRIVER.PROPERTY nor a declared option"),
+    ):
+        result = run_mtc("explain", *argv)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr

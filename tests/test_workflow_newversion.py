@@ -1,0 +1,295 @@
+"""mtc new-version, and the ABI gate on its result (issue 7's done-when list).
+
+Each test works on a git copy of the project: machines/ and generated/ copied
+to a scratch directory, committed, then edited by the command under test.
+"""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_mtc
+
+GIT = ["git", "-c", "user.email=test@example.com", "-c", "user.name=test"]
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        [*GIT, "-C", str(root), *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def make_repo(root: Path) -> Path:
+    for name in ("machines", "generated"):
+        if (ROOT / name).exists():
+            shutil.copytree(ROOT / name, root / name)
+    run_mtc("build", "--root", str(root), check=True)  # generated/ as this tree builds it
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    return root
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    return make_repo(tmp_path / "project")
+
+
+def machines_json(root: Path, target: str) -> dict:
+    data = json.loads((root / "generated" / "json" / f"{target}.json").read_text())
+    return {m["name"]: m for m in data["machines"]}
+
+
+def test_new_version_gives_aliased_defaults_and_empty_sets(repo):
+    before = {t: machines_json(repo, t) for t in ("x86_64", "i386")}
+    result = run_mtc("new-version", "10.1", "--date", "2025-08-26", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "EDIT    machines/releases.mtc" in result.stdout
+    assert "GEN     generated/json/x86_64.json" in result.stdout
+    # 'mtc build' afterwards has nothing left to do.
+    build = run_mtc("build", cwd=repo)
+    assert build.returncode == 0, build.stderr
+    assert build.stdout == ""
+    for target in ("x86_64", "i386"):
+        machines = machines_json(repo, target)
+        i440fx, q35 = machines["pc-i440fx-10.1"], machines["pc-q35-10.1"]
+        assert i440fx["alias"] == "pc" and i440fx["is-default"] is True
+        assert q35["alias"] == "q35" and q35["is-default"] is False
+        for name in ("pc-i440fx-10.0", "pc-q35-10.0"):
+            assert "alias" not in machines[name]
+            assert machines[name]["is-default"] is False
+            assert machines[name]["parent"] == name.replace("10.0", "10.1")
+            # The new sets are empty: 10.0 keeps exactly its compat properties.
+            assert machines[name]["compat-props"] == before[target][name]["compat-props"]
+        assert [m for m in machines.values() if m["is-default"]] == [i440fx]
+    text = (repo / "machines" / "hw.mtc").read_text()
+    assert "compat hw 10.0 {\n}\n" in text
+    assert "compat pc 10.0 {\n}\n" in (repo / "machines" / "x86" / "pc-compat.mtc").read_text()
+    c_dir = repo / "generated" / "c"
+    if c_dir.is_dir():  # the C backend: hw_compat_10_0[] and pc_compat_10_0[] exist, empty
+        c_text = "".join(p.read_text() for p in sorted(c_dir.rglob("*.c")))
+        for name in ("hw_compat_10_0", "pc_compat_10_0"):
+            assert f"GlobalProperty {name}[] = {{}};" in c_text.replace(" \n", "\n"), name
+
+
+def test_new_version_edits_in_place_keeping_layout(repo):
+    result = run_mtc("new-version", "10.1", "--date", "2025-08-26", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    diff = git(repo, "diff", "-U0", "--", "machines")
+    added = [
+        line[1:]
+        for line in diff.splitlines()
+        if line.startswith("+") and not line.startswith("+++")
+    ]
+    removed = [
+        line[1:]
+        for line in diff.splitlines()
+        if line.startswith("-") and not line.startswith("---")
+    ]
+    assert removed == [
+        "machine pc-i440fx 10.0 { alias default }",
+        "machine pc-q35 10.0 { alias }",
+    ]
+    assert sorted(a for a in added if a) == sorted(
+        [
+            "release 10.1 date 2025-08-26",
+            "compat hw 10.0 {",
+            "}",
+            "compat pc 10.0 {",
+            "}",
+            "machine pc-i440fx 10.1 { alias default }",
+            "machine pc-i440fx 10.0 { compat hw 10.0, pc 10.0 }",
+            "machine pc-q35 10.1 { alias }",
+            "machine pc-q35 10.0 { compat hw 10.0, pc 10.0 }",
+        ]
+    )
+    releases = (repo / "machines" / "releases.mtc").read_text()
+    assert "release 10.0 date 2025-04-22\nrelease 10.1 date 2025-08-26\n" in releases
+    hw = (repo / "machines" / "hw.mtc").read_text()
+    assert hw.index("compat hw 10.0 {") < hw.index("compat hw 9.2 {")
+
+
+def test_abi_check_passes_after_new_version(repo):
+    run_mtc("new-version", "10.1", "--date", "2025-08-26", cwd=repo, check=True)
+    result = run_mtc("abi-check", "--base", "HEAD", cwd=repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 errors, 0 notes" in result.stdout
+    assert "pc-i440fx-10.1 [x86_64, i386]" in result.stdout  # new: not a subject
+    report = json.loads(run_mtc("abi-check", "--base", "HEAD", "--json", cwd=repo).stdout)
+    assert report["ok"] is True
+    assert [f for f in report["findings"] if f["kind"] in ("property", "option")] == []
+    assert report["machines"]["new"]["x86_64"] == ["pc-i440fx-10.1", "pc-q35-10.1"]
+    moved = {(f["machine"], f["subject"]) for f in report["findings"] if f["target"] == "i386"}
+    assert ("pc-i440fx-10.0", "alias") in moved and ("pc-i440fx-10.0", "default") in moved
+
+
+def test_changing_an_old_compat_value_fails_and_names_the_machines(repo):
+    run_mtc("new-version", "10.1", "--date", "2025-08-26", cwd=repo, check=True)
+    hw = repo / "machines" / "hw.mtc"
+    text = hw.read_text()
+    old = 'virtio-blk-device.queue-size = "128"'
+    assert old in text
+    hw.write_text(text.replace(old, 'virtio-blk-device.queue-size = "256"'))
+    result = run_mtc("abi-check", "--base", "HEAD", cwd=repo)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    failed = [line for line in result.stdout.splitlines() if "FAILED" in line]
+    assert len(failed) == 1
+    # Every machine that applies hw_compat_4_2, and no other, on both targets.
+    data = json.loads((ROOT / "generated" / "json" / "x86_64.json").read_text())
+    affected = {
+        m["name"]
+        for m in data["machines"]
+        if any(
+            p["set"] == "hw_compat_4_2" and p["property"] == "queue-size" for p in m["compat-props"]
+        )
+    }
+    assert affected and "pc-q35-4.2" in affected and "pc-i440fx-4.2" in affected
+    for name in affected:
+        assert f"{name} [x86_64, i386]" in failed[0]
+    assert failed[0].count("[x86_64, i386]") == len(affected)
+    assert 'base: "128"  (hw_compat_4_2, release 4.2, machines/hw.mtc:' in result.stdout
+    assert 'new:  "256"  (hw_compat_4_2, release 4.2, machines/hw.mtc:' in result.stdout
+
+
+def test_new_version_twice_and_bad_arguments_fail_cleanly(repo):
+    cases = [
+        (["10.0"], "not newer than the newest release 10.0"),
+        (["9.2"], "not newer"),
+        (["10.1.1"], "must look like X.Y"),
+        (["ten"], "must look like X.Y"),
+        (["10.1", "--date", "2025-13-01"], "not a date"),
+        (["10.1", "--date", "26.08.2025"], "not a date"),
+        (["10.1", "--date", "2025-04-22"], "not after release 10.0 (2025-04-22)"),
+    ]
+    for argv, message in cases:
+        result = run_mtc("new-version", *argv, cwd=repo)
+        assert result.returncode == 2, (argv, result.stderr)
+        assert message in result.stderr, (argv, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert git(repo, "status", "--porcelain") == ""  # nothing was touched
+    run_mtc("new-version", "10.1", "--date", "2025-08-26", cwd=repo, check=True)
+    again = run_mtc("new-version", "10.1", "--date", "2025-08-27", cwd=repo)
+    assert again.returncode == 2 and "not newer than the newest release 10.1" in again.stderr
+
+
+def test_new_version_refuses_a_broken_tree(repo):
+    hw = repo / "machines" / "hw.mtc"
+    hw.write_text(hw.read_text() + "\ncompat hw 9.9 {\n}\n")
+    result = run_mtc("new-version", "10.1", "--date", "2025-08-26", cwd=repo)
+    assert result.returncode == 1
+    assert "unknown release 9.9" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert git(repo, "status", "--porcelain", "--", "generated") == ""
+
+
+def test_dry_run_prints_the_edit_and_changes_nothing(repo):
+    result = run_mtc("new-version", "10.1", "--date", "2025-08-26", "--dry-run", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert "+machine pc-q35 10.1 { alias }" in result.stdout
+    assert "-machine pc-q35 10.0 { alias }" in result.stdout
+    assert git(repo, "status", "--porcelain") == ""
+
+
+SMALL = """\
+# releases
+release 9.1 date 2024-09-03
+release 9.2 date 2024-12-10
+target x86_64 { binary "qemu-system-x86_64" arch x86_64 wordsize 64 }
+option max-cpus int c "m->max_cpus" query "cpu-max"
+
+# hw_compat_X_Y, newest first
+
+# (this comment belongs to the set below)
+compat hw 9.1 {
+    virtio-net-device.mq = "off"  # kept
+}
+
+family virt {
+    name "virt-{version}"
+    targets x86_64
+    alias virt
+    option max-cpus = 512
+}
+
+family old {
+    name "old-{version}"
+    targets x86_64
+}
+
+# The newest virt machine: a comment that stays with it.
+machine virt 9.2 {
+    default   # the x86_64 default
+    option max-cpus = 1024
+    alias
+}
+
+machine virt 9.1 {
+    compat hw 9.1
+}
+
+machine old 9.1 { }
+"""
+
+
+def test_multi_line_machine_keeps_comments_and_other_statements(tmp_path):
+    root = tmp_path / "small"
+    (root / "machines").mkdir(parents=True)
+    (root / "machines" / "all.mtc").write_text(SMALL)
+    run_mtc("build", "--root", str(root), check=True)
+    result = run_mtc("new-version", "9.3", "--date", "2025-02-01", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    assert "family old skipped" in result.stdout
+    text = (root / "machines" / "all.mtc").read_text()
+    assert "release 9.2 date 2024-12-10\nrelease 9.3 date 2025-02-01\n" in text
+    assert (
+        "# hw_compat_X_Y, newest first\n\ncompat hw 9.2 {\n}\n\n"
+        "# (this comment belongs to the set below)\ncompat hw 9.1 {"
+    ) in text
+    assert (
+        "machine virt 9.3 { default alias }\n\n"
+        "# The newest virt machine: a comment that stays with it.\n"
+        "machine virt 9.2 {\n"
+        "    compat hw 9.2\n"
+        "    # the x86_64 default\n"
+        "    option max-cpus = 1024\n"
+        "}\n"
+    ) in text, text
+    assert "machine old 9.1 { }" in text
+    # The old newest machine keeps its own option; the new one does not get it.
+    machines = machines_json(root, "x86_64")
+    assert machines["virt-9.2"]["cpu-max"] == 1024
+    assert machines["virt-9.3"]["cpu-max"] == 512
+    assert machines["virt-9.3"]["alias"] == "virt"
+
+
+def test_pins_added_during_the_development_cycle(repo):
+    """After 'new-version 10.1' is committed, hw_compat_10_0 collects the old
+    defaults of what 10.1 changes.  Until 10.1 is out, that keeps pc-10.0 and
+    older as they were (info); once it is out, the same edit is an error."""
+    run_mtc("new-version", "10.1", "--date", "2025-08-26", cwd=repo, check=True)
+    git(repo, "commit", "-qam", "open 10.1")
+    hw = repo / "machines" / "hw.mtc"
+    hw.write_text(
+        hw.read_text().replace(
+            "compat hw 10.0 {\n}", 'compat hw 10.0 {\n    virtio-net-device.mq = "off"\n}'
+        )
+    )
+    during = run_mtc("abi-check", "--base", "HEAD", "--as-of", "2025-06-01", "--json", cwd=repo)
+    assert during.returncode == 0, during.stdout[-2000:] + during.stderr
+    report = json.loads(during.stdout)
+    assert report["base-released"] == "10.0"
+    pins = {f["machine"] for f in report["findings"] if f["subject"] == "virtio-net-device.mq"}
+    assert "pc-i440fx-10.0" in pins and "pc-q35-2.4" in pins
+    assert "pc-i440fx-10.1" not in pins
+    assert {f["severity"] for f in report["findings"]} == {"info"}
+    assert ["pc-i440fx-10.1", "release 10.1 (dated 2025-08-26) is not out as of 2025-06-01"] in [
+        [item["name"], item["why"]] for item in report["machines"]["not-subjects"]["x86_64"]
+    ]
+    after = run_mtc("abi-check", "--base", "HEAD", "--as-of", "2025-09-01", cwd=repo)
+    assert after.returncode == 1
+    assert "error: virtio-net-device.mq added: the property already existed" in after.stdout
