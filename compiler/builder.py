@@ -114,8 +114,9 @@ class Builder:
             )
             return
         if version in self.corpus.releases:
-            self._duplicate(self.loc(node), f"release {version}",
-                            self.corpus.releases[version].location)
+            self._duplicate(
+                self.loc(node), f"release {version}", self.corpus.releases[version].location
+            )
             return
         self.corpus.releases[version] = Release(version, date_tok.value, self.loc(node))
 
@@ -134,16 +135,18 @@ class Builder:
                 macro, value = stmt.children
                 target.defines[macro.value] = self.string(value)
         if target.name in self.corpus.targets:
-            self._duplicate(target.location, f"target {target.name}",
-                            self.corpus.targets[target.name].location)
+            self._duplicate(
+                target.location, f"target {target.name}", self.corpus.targets[target.name].location
+            )
             return
         self.corpus.targets[target.name] = target
 
     def build_const_decl(self, node: Tree) -> None:
         name, value = node.children
         if name.value in self.corpus.consts:
-            self._duplicate(self.loc(node), f"constant {name.value}",
-                            self.corpus.consts[name.value].location)
+            self._duplicate(
+                self.loc(node), f"constant {name.value}", self.corpus.consts[name.value].location
+            )
             return
         self.corpus.consts[name.value] = Const(name.value, int(value.value, 0), self.loc(node))
 
@@ -163,8 +166,9 @@ class Builder:
             monotone=monotone is not None,
         )
         if decl.name in self.corpus.options:
-            self._duplicate(decl.location, f"option {decl.name}",
-                            self.corpus.options[decl.name].location)
+            self._duplicate(
+                decl.location, f"option {decl.name}", self.corpus.options[decl.name].location
+            )
             return
         self.corpus.options[decl.name] = decl
 
@@ -181,8 +185,7 @@ class Builder:
             elif stmt.data == "lifecycle_notice":
                 policy.removal_notice = int(arg.value, 0)
         if self.corpus.lifecycle is not None:
-            self._duplicate(policy.location, "lifecycle policy",
-                            self.corpus.lifecycle.location)
+            self._duplicate(policy.location, "lifecycle policy", self.corpus.lifecycle.location)
             return
         self.corpus.lifecycle = policy
 
@@ -194,8 +197,11 @@ class Builder:
         for entry in entries:
             compat.entries.append(self.build_entry(entry))
         if compat.key in self.corpus.compat_sets:
-            self._duplicate(compat.location, f"compat set '{compat.display}'",
-                            self.corpus.compat_sets[compat.key].location)
+            self._duplicate(
+                compat.location,
+                f"compat set '{compat.display}'",
+                self.corpus.compat_sets[compat.key].location,
+            )
             return
         self.corpus.compat_sets[compat.key] = compat
 
@@ -263,8 +269,9 @@ class Builder:
             elif kind == "family_lifecycle":
                 family.manual_lifecycle = True
         if family.name in self.corpus.families:
-            self._duplicate(family.location, f"family {family.name}",
-                            self.corpus.families[family.name].location)
+            self._duplicate(
+                family.location, f"family {family.name}", self.corpus.families[family.name].location
+            )
             return
         self.corpus.families[family.name] = family
 
@@ -282,7 +289,11 @@ class Builder:
             elif kind == "machine_inherits":
                 other, version = stmt.children
                 machine.inherits.append(
-                    (other.value if other is not None else None, self.version(version), self.loc(stmt))
+                    (
+                        other.value if other is not None else None,
+                        self.version(version),
+                        self.loc(stmt),
+                    )
                 )
             elif kind == "machine_default":
                 machine.default = self.loc(stmt)
@@ -376,8 +387,11 @@ class Builder:
         name, description = node.children
         feature = Feature(name.value, self.string(description), self.loc(node))
         if feature.name in self.corpus.features:
-            self._duplicate(feature.location, f"feature {feature.name}",
-                            self.corpus.features[feature.name].location)
+            self._duplicate(
+                feature.location,
+                f"feature {feature.name}",
+                self.corpus.features[feature.name].location,
+            )
             return
         self.corpus.features[feature.name] = feature
 
@@ -390,8 +404,9 @@ class Builder:
             self.string(description) if description is not None else "",
         )
         if symbol.name in self.corpus.config:
-            self._duplicate(symbol.location, f"config {symbol.name}",
-                            self.corpus.config[symbol.name].location)
+            self._duplicate(
+                symbol.location, f"config {symbol.name}", self.corpus.config[symbol.name].location
+            )
             return
         self.corpus.config[symbol.name] = symbol
 
@@ -414,8 +429,11 @@ class Builder:
             elif kind == "platform_desc":
                 platform.desc = self.string(stmt.children[0])
         if platform.name in self.corpus.platforms:
-            self._duplicate(platform.location, f"platform {platform.name}",
-                            self.corpus.platforms[platform.name].location)
+            self._duplicate(
+                platform.location,
+                f"platform {platform.name}",
+                self.corpus.platforms[platform.name].location,
+            )
             return
         self.corpus.platforms[platform.name] = platform
 

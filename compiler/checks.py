@@ -140,7 +140,8 @@ class Checker:
             elif atom.kind == "target" and atom.value not in self.corpus.targets:
                 self.diags.error(
                     atom.location,
-                    f"unknown target '{atom.value}'" + did_you_mean(atom.value, self.corpus.targets),
+                    f"unknown target '{atom.value}'"
+                    + did_you_mean(atom.value, self.corpus.targets),
                 )
             elif atom.kind == "feature":
                 self.check_feature(atom.value, atom.location)
@@ -163,7 +164,9 @@ class Checker:
             try:
                 day = date.fromisoformat(release.date)
             except ValueError:
-                self.diags.error(release.location, f"release {version}: invalid date {release.date}")
+                self.diags.error(
+                    release.location, f"release {version}: invalid date {release.date}"
+                )
                 continue
             if previous is not None and day <= previous[1]:
                 self.diags.warning(
@@ -201,9 +204,7 @@ class Checker:
             self.diags.error(
                 location,
                 f"unknown macro ${{{macro}}}: no target defines it"
-                + did_you_mean(
-                    macro, {m for t in self.corpus.targets.values() for m in t.defines}
-                ),
+                + did_you_mean(macro, {m for t in self.corpus.targets.values() for m in t.defines}),
             )
 
     def check_options(self) -> None:
@@ -215,7 +216,9 @@ class Checker:
     def check_compat_sets(self) -> None:
         for compat in self.corpus.compat_sets.values():
             if compat.version is not None:
-                self.check_release(compat.version, compat.location, f"compat set '{compat.display}'")
+                self.check_release(
+                    compat.version, compat.location, f"compat set '{compat.display}'"
+                )
             seen: dict[tuple[str, str], object] = {}
             for entry in compat.entries:
                 for macro in _MACRO_RE.findall(entry.driver):
@@ -246,7 +249,8 @@ class Checker:
         known = [str(v) for v in sorted(self.corpus.releases)]
         self.diags.error(
             location,
-            f"{what}: unknown release {version.release}" + did_you_mean(str(version.release), known),
+            f"{what}: unknown release {version.release}"
+            + did_you_mean(str(version.release), known),
         )
         return False
 
@@ -269,7 +273,8 @@ class Checker:
                 if base is None:
                     self.diags.error(
                         family.extends_location,
-                        f"unknown family '{family.extends}'" + did_you_mean(family.extends, families),
+                        f"unknown family '{family.extends}'"
+                        + did_you_mean(family.extends, families),
                     )
                 else:
                     family.base = base
@@ -372,7 +377,8 @@ class Checker:
         if parent_family not in self.corpus.families:
             self.diags.error(
                 location,
-                f"unknown family '{parent_family}'" + did_you_mean(parent_family, self.corpus.families),
+                f"unknown family '{parent_family}'"
+                + did_you_mean(parent_family, self.corpus.families),
             )
             return
         parent = self.by_family.get(parent_family, {}).get(parent_version)
@@ -465,7 +471,8 @@ class Checker:
         for family_name, versions in self.by_family.items():
             family = self.corpus.families[family_name]
             stable = [
-                v for v in sorted(versions)
+                v
+                for v in sorted(versions)
                 if versions[v].unstable is None and versions[v].removed is None
             ]
             newest_stable = versions[stable[-1]] if stable else None
@@ -496,8 +503,10 @@ class Checker:
                             f"{family.name} machine ({newest}), not {machine.name}",
                         )
                     aliases[family.alias or ""].append(machine)
-            if family.alias is not None and newest_stable is not None and not any(
-                m.alias and m.alias_name is None for m in versions.values()
+            if (
+                family.alias is not None
+                and newest_stable is not None
+                and not any(m.alias and m.alias_name is None for m in versions.values())
             ):
                 self.diags.warning(
                     family.location,

@@ -27,54 +27,76 @@ class UsageError(Exception):
     pass
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; `command` is the subcommand about to run."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--root", metavar="DIR", type=Path,
+        "--root",
+        metavar="DIR",
+        type=Path,
         help="project root holding machines/ (default: found from the working directory)",
     )
     common.add_argument(
-        "-W", dest="warn", action="append", default=[], metavar="CHECK",
+        "-W",
+        dest="warn",
+        action="append",
+        default=[],
+        metavar="CHECK",
         help="report CHECK as a warning; -Wno-CHECK silences it",
     )
     common.add_argument(
-        "-E", dest="error", action="append", default=[], metavar="CHECK",
+        "-E",
+        dest="error",
+        action="append",
+        default=[],
+        metavar="CHECK",
         help="report CHECK as an error",
     )
 
     parser = argparse.ArgumentParser(
-        prog="mtc", description=DESCRIPTION, epilog=EPILOG,
+        prog="mtc",
+        description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
     p = sub.add_parser(
-        "build", parents=[common],
+        "build",
+        parents=[common],
         help="compile machines/ and write generated/",
         description="Compile machines/ and write generated/.  Nothing is written "
         "unless every check passed; files are replaced atomically and only when "
         "their content changed; stale files are removed.",
     )
     p.add_argument(
-        "--config", metavar="KEY=on|off", action="append", default=[],
+        "--config",
+        metavar="KEY=on|off",
+        action="append",
+        default=[],
         help="describe a binary built with a different build option, e.g. "
         "CONFIG_XEN=on (default: each option's declared default)",
     )
     add_platform_commands(sub, common)
     sub.add_parser(
-        "check", parents=[common],
+        "check",
+        parents=[common],
         help="fail when generated/ is not what 'build' would write",
         description="Compile machines/ in memory and compare with generated/. "
         "Exit 0 when up to date, else 1 with a unified diff.",
     )
     p = sub.add_parser(
-        "list", parents=[common], help="list machine types per target",
+        "list",
+        parents=[common],
+        help="list machine types per target",
         description="List every machine type of every target.",
     )
     p.add_argument("--target", metavar="T", help="only this target")
     p = sub.add_parser(
-        "show", parents=[common], help="show one machine type, fully resolved",
+        "show",
+        parents=[common],
+        help="show one machine type, fully resolved",
         description="Show a machine type's options and compat properties in "
         "application order, each with where it comes from.",
     )
@@ -91,24 +113,34 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("dump", metavar="DUMP.json", help="the dump to import")
     p.add_argument("--release", metavar="X.Y", help="its QEMU release (default: from the dump)")
     p.add_argument(
-        "-o", "--output", metavar="OUT",
+        "-o",
+        "--output",
+        metavar="OUT",
         help="default: machines/registry/qemu-<release>-<arch>.qom.json below the project root",
     )
     p.add_argument("--check", action="store_true", help="only report whether OUT is up to date")
     p.add_argument("--root", metavar="DIR", type=Path, help="project root (default: found)")
-    for module in workflow.COMMANDS:  # new-version, lifecycle, abi-check, diff, explain
-        module.add_parser(sub, common)
+    # The workflow commands: only the one being run is imported and given its
+    # full parser; the others are listed by name and help.
+    for name, (_, help_text) in workflow.COMMANDS.items():
+        if name == command:
+            workflow.load(name).add_parser(sub, common)
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
 def add_platform_commands(sub, common) -> None:
     sub.add_parser(
-        "platforms", parents=[common], help="list the host platforms machines/ defines",
+        "platforms",
+        parents=[common],
+        help="list the host platforms machines/ defines",
         description="List every platform: OS, kernel, accelerators (the first is the one "
         "a guest runs with) and host features, with what each inherits.",
     )
     p = sub.add_parser(
-        "migrate-check", parents=[common],
+        "migrate-check",
+        parents=[common],
         help="can a guest of MACHINE migrate between two platforms?",
         description="Resolve MACHINE on both platforms and list every driver.property "
         "whose guest-visible value differs, with where each value comes from.  Exit 1 "
@@ -161,7 +193,9 @@ def compile_or_report(args):
     diags = diagnostics_for(args)
     config = parse_config(getattr(args, "config", []))
     resolved = pipeline.compile_project(project, diags, config)
-    sys.stderr.write(diags.render())
+    # Warnings are for the commands that compile; queries show only failures.
+    if resolved is None or args.command in ("build", "check"):
+        sys.stderr.write(diags.render())
     return project, resolved
 
 
@@ -220,9 +254,7 @@ def select_targets(resolved, target: str | None) -> list[str]:
     if target is None:
         return list(resolved.targets)
     if target not in resolved.targets:
-        raise UsageError(
-            f"unknown target '{target}' (known: {', '.join(resolved.targets)})"
-        )
+        raise UsageError(f"unknown target '{target}' (known: {', '.join(resolved.targets)})")
     return [target]
 
 
@@ -254,7 +286,9 @@ def cmd_show(args) -> int:
     print("  options:")
     for name, option in sorted(machine.options.items()):
         loc = option.assign.location
-        print(f"    {name} = {json.dumps(option.value)}    ({option.set_by}, {loc.file}:{loc.line})")
+        print(
+            f"    {name} = {json.dumps(option.value)}    ({option.set_by}, {loc.file}:{loc.line})"
+        )
     effective = machine.effective()
     print(f"  compat properties ({len(machine.compat_props)}, in application order):")
     for prop in machine.compat_props:
@@ -263,7 +297,7 @@ def cmd_show(args) -> int:
         opt = " optional" if prop.optional else ""
         loc = prop.provenance.location
         print(
-            f"    {prop.driver}.{prop.property} = \"{prop.value}\"{opt}    "
+            f'    {prop.driver}.{prop.property} = "{prop.value}"{opt}    '
             f"({prop.provenance.set_name}, {loc.file}:{loc.line}){mark}"
         )
     return 0
@@ -291,7 +325,9 @@ def cmd_platforms(args) -> int:
         facts = platform.effective()
         parent = f" (extends {platform.extends})" if platform.extends else ""
         print(f"{platform.name}{parent}: {platform.desc}" if platform.desc else platform.name)
-        print(f"    os {facts.os}, kernel {facts.kernel or '-'}, accel {', '.join(facts.accels) or '-'}")
+        print(
+            f"    os {facts.os}, kernel {facts.kernel or '-'}, accel {', '.join(facts.accels) or '-'}"
+        )
         print(f"    features: {', '.join(sorted(facts.features)) or 'none'}")
     return 0
 
@@ -389,13 +425,16 @@ COMMANDS = {
     "platforms": cmd_platforms,
     "migrate-check": cmd_migrate_check,
 }
-COMMANDS.update((module.NAME, module.run) for module in workflow.COMMANDS)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = make_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = make_parser(command)
     args = parser.parse_args(argv)
     try:
+        if args.command in workflow.COMMANDS:
+            return workflow.load(args.command).run(args)
         return COMMANDS[args.command](args)
     except UsageError as exc:
         print(f"mtc {args.command}: error: {exc}", file=sys.stderr)

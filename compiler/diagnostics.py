@@ -1,14 +1,13 @@
 """Source locations and diagnostics, printed the way compilers print them.
 
-    machines/hw.mtc:12:5: error: unknown compat set 'hw 7.3'
-        compat hw 7.3
-               ^
+machines/hw.mtc:12:5: error: unknown compat set 'hw 7.3'
+    compat hw 7.3
+           ^
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
 
 MAX_SHOWN = 120  # columns of source shown under a diagnostic
 

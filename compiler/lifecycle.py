@@ -20,7 +20,11 @@ def is_expired(cutoff: int, machine: Version, at: Version) -> bool:
 def automatic(machine: Machine, policy: Lifecycle | None, at: Version | None, manual: bool):
     """Whether QEMU's computed policy applies to this machine at all."""
     return not (
-        manual or machine.version is None or machine.unstable is not None or policy is None or at is None
+        manual
+        or machine.version is None
+        or machine.unstable is not None
+        or policy is None
+        or at is None
     )
 
 

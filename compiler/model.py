@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from .diagnostics import Location
 from .versions import Version
 
-
 # ---- guards ----------------------------------------------------------------
 # A guard is a condition on the build (config.CONFIG_X, target) or on the host
 # (os, kernel, accelerator, named feature).  BUILD_ATOMS decide what a binary
@@ -358,9 +357,7 @@ class Corpus:
     targets: dict[str, Target] = field(default_factory=dict)
     consts: dict[str, Const] = field(default_factory=dict)
     options: dict[str, OptionDecl] = field(default_factory=dict)
-    compat_sets: dict[tuple[str, Version | None], CompatSet] = field(
-        default_factory=dict
-    )
+    compat_sets: dict[tuple[str, Version | None], CompatSet] = field(default_factory=dict)
     families: dict[str, Family] = field(default_factory=dict)
     machines: list[Machine] = field(default_factory=list)
     lifecycle: Lifecycle | None = None

@@ -182,9 +182,7 @@ def read_source(path: Path, shown: str, diags: Diagnostics) -> str | None:
         return None
     if b"\0" in data:
         line = data.count(b"\n", 0, data.index(b"\0")) + 1
-        diags.error(
-            Location(shown, line, 1), "binary file: NUL byte in a source file"
-        )
+        diags.error(Location(shown, line, 1), "binary file: NUL byte in a source file")
         return None
     try:
         text = data.decode("utf-8")
@@ -227,15 +225,11 @@ def parse_text(text: str, shown: str, diags: Diagnostics) -> ParsedFile | None:
 
 
 def _syntax_message(exc: UnexpectedInput, text: str) -> str:
-    expected = sorted(
-        {TERMINAL_NAMES.get(t, _literal(t)) for t in _expected(exc) if t}
-    )
+    expected = sorted({TERMINAL_NAMES.get(t, _literal(t)) for t in _expected(exc) if t})
     if isinstance(exc, UnexpectedEOF):
         found = "end of file"
     elif isinstance(exc, UnexpectedToken):
-        found = (
-            "end of file" if exc.token.type == "$END" else f"'{exc.token.value}'"
-        )
+        found = "end of file" if exc.token.type == "$END" else f"'{exc.token.value}'"
     elif isinstance(exc, UnexpectedCharacters):
         found = repr(text[exc.pos_in_stream]) if exc.pos_in_stream < len(text) else "?"
         found = f"character {found}"

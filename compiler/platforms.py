@@ -211,7 +211,9 @@ def visible(machine: ResolvedMachine, host: HostFacts, corpus: Corpus, accel=Non
 def _unguarded(machine: ResolvedMachine, key, corpus) -> Seen:
     prop = machine.effective().get(key)
     if prop is not None:
-        return Seen(prop.value, f"{prop.provenance.set_name}, {_location(prop.provenance.location)}")
+        return Seen(
+            prop.value, f"{prop.provenance.set_name}, {_location(prop.provenance.location)}"
+        )
     default, _ = declared_property(corpus, key[0], key[1])
     return Seen(default if default is not None else "(default)", "the property's default")
 
@@ -220,7 +222,9 @@ def missing_requirements(machine: ResolvedMachine, host: HostFacts) -> list[str]
     return [feature for feature in machine.requires if feature not in host.features]
 
 
-def migrate(machine: ResolvedMachine, source: HostFacts, destination: HostFacts, corpus, accel=None):
+def migrate(
+    machine: ResolvedMachine, source: HostFacts, destination: HostFacts, corpus, accel=None
+):
     """Differences a guest would see moving from source to destination."""
     before = visible(machine, source, corpus, accel)
     after = visible(machine, destination, corpus, accel)

@@ -216,7 +216,7 @@ def check_chains(resolved, diags: Diagnostics) -> None:
             loc = before.provenance.location
             diags.warning(
                 entry.location,
-                f"{entry.driver}.{entry.property} = \"{entry.value}\" changes nothing: "
+                f'{entry.driver}.{entry.property} = "{entry.value}" changes nothing: '
                 f"{before.provenance.set_name} ({loc.file}:{loc.line}) already sets it "
                 "for every machine that applies this entry",
                 check="redundant-entry",
@@ -224,7 +224,7 @@ def check_chains(resolved, diags: Diagnostics) -> None:
         else:
             diags.warning(
                 entry.location,
-                f"{entry.driver}.{entry.property} = \"{entry.value}\" is the property's "
+                f'{entry.driver}.{entry.property} = "{entry.value}" is the property\'s '
                 "default wherever this entry applies: it is dead",
                 check="dead-entry",
             )

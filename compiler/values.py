@@ -40,17 +40,14 @@ def type_error(decl: OptionDecl, value: Value, consts: dict[str, Const]) -> str 
         )
     if decl.type == "enum" and value.text not in decl.enum_values:
         return (
-            f"option {decl.name} takes one of {', '.join(decl.enum_values)}, "
-            f"not {value.text}"
+            f"option {decl.name} takes one of {', '.join(decl.enum_values)}, " f"not {value.text}"
         )
     if decl.type == "int" and value.kind == "macro" and value.text not in consts:
         return f"unknown constant {value.text} (declare it with 'const {value.text} = N')"
     return None
 
 
-def json_value(
-    decl: OptionDecl, value: Value, consts: dict[str, Const], target: Target
-) -> object:
+def json_value(decl: OptionDecl, value: Value, consts: dict[str, Const], target: Target) -> object:
     """The value as query-machines would report it, for one target."""
     if value.kind == "bool":
         return value.text == "true"

@@ -143,17 +143,27 @@ def test_host_guards_are_structured_in_json_and_evaluated_per_platform(tmp_path)
     assert guards["a"] == {"kernel": {"compare": "<", "version": "6.0"}}
     assert guards["b"] == {"and": [{"feature": "vhost-x"}, {"not": {"accel": "tcg"}}]}
     assert guards["c"] == {"or": [{"os": "linux"}, {"accel": "hvf"}]}
-    result = run_mtc("migrate-check", "f-9.0", "--from", "old", "--to", "new", "--root", str(tmp_path))
+    result = run_mtc(
+        "migrate-check", "f-9.0", "--from", "old", "--to", "new", "--root", str(tmp_path)
+    )
     assert result.returncode == 1
     assert "dev.a:" in result.stdout and "dev.b:" in result.stdout
     assert "dev.c:" not in result.stdout  # linux on both
-    result = run_mtc("migrate-check", "f-9.1", "--from", "old", "--to", "mac", "--root", str(tmp_path))
+    result = run_mtc(
+        "migrate-check", "f-9.1", "--from", "old", "--to", "mac", "--root", str(tmp_path)
+    )
     assert result.returncode == 0  # f-9.1 applies no guarded entry
 
 
 def test_requires_blocks_hosts_without_the_feature(tmp_path):
-    write_project(tmp_path, GUARDED.replace("machine f 9.1 { alias default }",
-                                            "machine f 9.1 { alias default requires vhost-x }"))
-    result = run_mtc("migrate-check", "f-9.1", "--from", "new", "--to", "old", "--root", str(tmp_path))
+    write_project(
+        tmp_path,
+        GUARDED.replace(
+            "machine f 9.1 { alias default }", "machine f 9.1 { alias default requires vhost-x }"
+        ),
+    )
+    result = run_mtc(
+        "migrate-check", "f-9.1", "--from", "new", "--to", "old", "--root", str(tmp_path)
+    )
     assert result.returncode == 1
     assert "f-9.1 cannot run on old: requires vhost-x" in result.stdout
