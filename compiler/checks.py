@@ -44,6 +44,7 @@ class Checker:
         self.link_machines()
         self.check_machines()
         self.check_chains()
+        self.check_completeness()
         self.check_defaults_and_aliases()
         self.check_lifecycle()
         self.check_lifecycle_policy()
@@ -456,6 +457,37 @@ class Checker:
                         f"(missing {names})",
                         check="chain-gap",
                     )
+
+    def check_completeness(self) -> None:
+        """Every version of a family that uses hw_compat_* sets applies the one
+        of its release, where there is one (virt-6.0 once forgot hw_compat_6_0);
+        the newest applies none.  A bugfix version (pc-q35-4.0.1) may apply it
+        for its release."""
+        for family_name, versions in self.by_family.items():
+            ordered = sorted(versions)
+            if not any(ref.scope == "hw" for v in ordered for ref in versions[v].compat):
+                continue
+            newest = ordered[-1].release
+            for version in ordered:
+                machine = versions[version]
+                release = version.release
+                if release == newest:
+                    continue
+                applied = any(
+                    ref.key == ("hw", release)
+                    for member in machine.chain()
+                    if member.version is not None and member.version.release == release
+                    for ref in member.compat
+                )
+                # hw_compat_* starts at 2.1: older machines have none to apply.
+                if applied or ("hw", release) not in self.corpus.compat_sets:
+                    continue
+                self.diags.error(
+                    machine.location,
+                    f"{machine.name} does not apply hw_compat_{release.c_suffix}: add "
+                    f"'compat hw {release}' (every older machine needs its release's set)",
+                    check="completeness",
+                )
 
     def check_defaults_and_aliases(self) -> None:
         defaults: dict[str, Machine] = {}

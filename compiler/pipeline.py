@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import builder, checks, guards, parser, platforms, qomcheck, resolve
+from .backends import c as c_backend
 from .backends import json as json_backend
 from .backends import libvirt as libvirt_backend
 from .diagnostics import Diagnostics, Location
 from .model import Corpus
 
 # Every backend: a module with emit(resolved, sources) -> {path: text}.
-BACKENDS = [json_backend, libvirt_backend]
+BACKENDS = [json_backend, libvirt_backend, c_backend]
 
 
 @dataclass

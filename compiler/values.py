@@ -18,6 +18,7 @@ ACCEPTS = {
     "str": {"string"},
     "typename": {"typeref", "string"},
     "enum": {"macro"},
+    "symbol": {"symbol"},
 }
 
 KIND_NAMES = {
@@ -27,6 +28,7 @@ KIND_NAMES = {
     "size": "a size such as 16GiB",
     "string": "a string",
     "typeref": "a type name with ${MACRO} parts",
+    "symbol": "a C symbol",
 }
 
 

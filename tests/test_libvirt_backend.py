@@ -30,6 +30,22 @@ CAPABILITIES = LIBVIRT / "capabilities.xml"
 GUESTS = {
     "x86_64": {"arch": "x86_64", "wordsize": "64", "emulator": "/usr/bin/qemu-system-x86_64"},
     "i386": {"arch": "i686", "wordsize": "32", "emulator": "/usr/bin/qemu-system-i386"},
+    "aarch64": {"arch": "aarch64", "wordsize": "64", "emulator": "/usr/bin/qemu-system-aarch64"},
+    "arm": {"arch": "armv7l", "wordsize": "32", "emulator": "/usr/bin/qemu-system-arm"},
+    "ppc64": {"arch": "ppc64", "wordsize": "64", "emulator": "/usr/bin/qemu-system-ppc64"},
+    "s390x": {"arch": "s390x", "wordsize": "64", "emulator": "/usr/bin/qemu-system-s390x"},
+}
+
+
+# libvirt's preferredMachines[] (src/qemu/qemu_capabilities.c) and the
+# QEMU 10.0 machine each alias names.
+PREFERRED = {
+    "x86_64": ("pc", "pc-i440fx-10.0"),
+    "i386": ("pc", "pc-i440fx-10.0"),
+    "aarch64": ("virt", "virt-10.0"),
+    "arm": ("virt", "virt-10.0"),
+    "ppc64": ("pseries", "pseries-10.0"),
+    "s390x": ("s390-ccw-virtio", "s390-ccw-virtio-10.0"),
 }
 
 
@@ -113,7 +129,8 @@ def test_host_section_is_generic(caps):
 
 def test_guests_one_per_binary_in_libvirt_arch_order(caps):
     archs = [g.find("arch").get("name") for g in caps.xpath("guest")]
-    assert archs == ["i686", "x86_64"]  # virArch enum order
+    # virArch enum order
+    assert archs == ["armv7l", "aarch64", "i686", "ppc64", "s390x", "x86_64"]
     for target, want in GUESTS.items():
         guest = guest_for(caps, target)
         assert [c.tag for c in guest] == ["os_type", "arch"]
@@ -164,14 +181,17 @@ def test_aliases_and_default_match_qemu_10_0(caps, reference, target):
         (m["alias"], m["name"]) for f in families for m in f["machines"] if m["alias"]
     }
     expected_default = [m["name"] for f in families for m in f["machines"] if m["is_default"]]
-    assert expected_aliases == {("pc", "pc-i440fx-10.0"), ("q35", "pc-q35-10.0")}
-    assert expected_default == ["pc-i440fx-10.0"]
+    if target in ("x86_64", "i386"):
+        assert expected_aliases == {("pc", "pc-i440fx-10.0"), ("q35", "pc-q35-10.0")}
+        assert expected_default == ["pc-i440fx-10.0"]
 
     arch = guest_for(caps, target).find("arch")
     got = {(e.text, e.get("canonical")) for e in arch.findall("machine[@canonical]")}
     assert got == expected_aliases
-    # libvirt moves its preferred machine ("pc" on x86) to the front.
-    assert [e.text for e in arch.findall("machine")[:2]] == ["pc-i440fx-10.0", "pc"]
+    # libvirt moves its preferred machine (preferredMachines[], matched by name
+    # or alias) to the front: "pc" on x86, "virt", "pseries", "s390-ccw-virtio".
+    alias, canonical = PREFERRED[target]
+    assert [e.text for e in arch.findall("machine")[:2]] == [canonical, alias]
 
     for accel in ("kvm", "tcg"):
         defaults = [m["name"] for m in load_machines(target, accel) if m["default"]]
@@ -334,7 +354,9 @@ def test_cache_file_is_formatted_like_libvirt(target):
     assert types == ["kvm"] * n + ["tcg"] * n  # virQEMUCapsFormatCache: KVM, then TCG
     kvm, tcg = load_machines(target, "kvm"), load_machines(target, "tcg")
     assert kvm == tcg
-    assert kvm[0]["name"] == "pc-i440fx-10.0"  # libvirt's preferred "pc" first
+    assert kvm[0]["name"] == PREFERRED[target][1]  # libvirt's preferred machine first
+    if target not in ("x86_64", "i386"):
+        return
     assert (
         "  <machine type='kvm' name='pc-i440fx-10.0' alias='pc' hotplugCpus='yes' "
         "maxCpus='255' default='yes' defaultCPU='"
@@ -395,11 +417,9 @@ def test_output_is_deterministic_and_committed():
         )
         runs.append(json.loads(result.stdout))
     assert runs[0] == runs[1]
-    assert sorted(runs[0]) == [
-        "libvirt/capabilities.xml",
-        "libvirt/qemucaps-i386.xml",
-        "libvirt/qemucaps-x86_64.xml",
-    ]
+    assert sorted(runs[0]) == ["libvirt/capabilities.xml"] + sorted(
+        f"libvirt/qemucaps-{target}.xml" for target in GUESTS
+    )
     for rel, text in runs[0].items():
         assert (ROOT / "generated" / rel).read_text(encoding="utf-8") == text, rel
 

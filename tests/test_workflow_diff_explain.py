@@ -166,7 +166,7 @@ def test_diff_usage_errors():
     cases = [
         (["pc-q35-8.0"], "give two machines A B"),
         (["pc-q35-8.0", "pc-q35-99.0"], "unknown machine 'pc-q35-99.0'"),
-        (["pc-q35-8.0", "pc-q35-8.1", "--target", "s390x"], "unknown target 's390x'"),
+        (["pc-q35-8.0", "pc-q35-8.1", "--target", "mips"], "unknown target 'mips'"),
     ]
     for argv, message in cases:
         result = run_mtc("diff", *argv)

@@ -90,9 +90,12 @@ def test_new_version_edits_in_place_keeping_layout(repo):
         for line in diff.splitlines()
         if line.startswith("-") and not line.startswith("---")
     ]
-    assert removed == [
+    assert sorted(removed) == [
         "machine pc-i440fx 10.0 { alias default }",
         "machine pc-q35 10.0 { alias }",
+        "machine pseries 10.0 { alias default }",
+        "machine s390-ccw-virtio 10.0 { alias default }",
+        "machine virt 10.0 { alias }",
     ]
     assert sorted(a for a in added if a) == sorted(
         [
@@ -105,6 +108,12 @@ def test_new_version_edits_in_place_keeping_layout(repo):
             "machine pc-i440fx 10.0 { compat hw 10.0, pc 10.0 }",
             "machine pc-q35 10.1 { alias }",
             "machine pc-q35 10.0 { compat hw 10.0, pc 10.0 }",
+            "machine pseries 10.1 { alias default }",
+            "machine pseries 10.0 { compat hw 10.0 }",
+            "machine s390-ccw-virtio 10.1 { alias default }",
+            "machine s390-ccw-virtio 10.0 { compat hw 10.0 }",
+            "machine virt 10.1 { alias }",
+            "machine virt 10.0 { compat hw 10.0 }",
         ]
     )
     releases = (repo / "machines" / "releases.mtc").read_text()

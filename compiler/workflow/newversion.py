@@ -263,17 +263,25 @@ class Planner:
 
 
 def family_scopes(older) -> list[str]:
-    """The scopes of the versioned sets the family's machines apply for their
-    own release (hw, pc): taken from the newest machine that has any."""
+    """The scopes of the versioned sets every machine of the family applies
+    for its own release (hw, pc): QEMU adds those each release.  Scopes only
+    some versions have (s390x's function-local ccw arrays) are not added."""
+    common_scopes: list[str] | None = None
     for machine in older:
+        if machine.version is None:
+            continue
         scopes = [
             ref.scope
             for ref in machine.compat
             if ref.version is not None and ref.version.release == machine.version.release
         ]
-        if scopes:
-            return list(dict.fromkeys(scopes))
-    return []
+        if not scopes:
+            continue  # pc-q35-4.0: its sets come from 4.0.1
+        if common_scopes is None:
+            common_scopes = list(dict.fromkeys(scopes))
+        else:
+            common_scopes = [s for s in common_scopes if s in scopes]
+    return common_scopes or []
 
 
 def check_arguments(corpus, version_text: str, day: str | None) -> tuple[Version, str]:

@@ -53,7 +53,14 @@ LIBVIRT_ARCH_ORDER = (
 # moves to the front of the probed list (virQEMUCapsProbeQMPMachineTypes).  An
 # architecture without an entry, or whose preferred machine is missing, falls
 # back to QEMU's is-default machine, as libvirt does.
-PREFERRED_MACHINES = {"i686": "pc", "x86_64": "pc"}
+PREFERRED_MACHINES = {
+    "armv7l": "virt",
+    "aarch64": "virt",
+    "i686": "pc",
+    "ppc64": "pseries",
+    "s390x": "s390-ccw-virtio",
+    "x86_64": "pc",
+}
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}
 
