@@ -8,9 +8,10 @@ import os
 import sys
 from pathlib import Path
 
-from . import output, pipeline, workflow
-from .backends import json as json_backend
-from .diagnostics import Diagnostics
+from . import buildcache, workflow
+
+# pipeline (and with it lark and the backends) is imported only when a
+# command compiles: a cached build or `--help` does without it.
 
 DESCRIPTION = """\
 mtc compiles declarative QEMU machine-type definitions (machines/*.mtc) into
@@ -155,7 +156,9 @@ def add_platform_commands(sub, common) -> None:
     p.add_argument("--accel", metavar="A", help="accelerator the guest runs with")
 
 
-def diagnostics_for(args) -> Diagnostics:
+def diagnostics_for(args):
+    from .diagnostics import Diagnostics
+
     diags = Diagnostics()
     for name in args.warn:
         if name.startswith("no-"):
@@ -167,15 +170,26 @@ def diagnostics_for(args) -> Diagnostics:
     return diags
 
 
-def project_for(args) -> pipeline.Project:
+def find_root(start: Path) -> Path | None:
+    """The nearest ancestor of `start` (itself included) holding machines/."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        if (directory / "machines").is_dir():
+            return directory
+    return None
+
+
+def project_for(args):
+    from .pipeline import Project
+
     if args.root is not None:
         if not (args.root / "machines").is_dir():
             raise UsageError(f"--root {args.root}: no machines/ directory there")
-        return pipeline.Project(args.root.resolve())
-    root = pipeline.find_root(Path.cwd())
+        return Project(args.root.resolve())
+    root = find_root(Path.cwd())
     if root is None:
         raise UsageError("no machines/ directory here or in any parent (use --root DIR)")
-    return pipeline.Project(root)
+    return Project(root)
 
 
 def parse_config(items: list[str]) -> dict[str, bool]:
@@ -189,6 +203,8 @@ def parse_config(items: list[str]) -> dict[str, bool]:
 
 
 def compile_or_report(args):
+    from . import pipeline
+
     project = project_for(args)
     diags = diagnostics_for(args)
     config = parse_config(getattr(args, "config", []))
@@ -199,13 +215,36 @@ def compile_or_report(args):
     return project, resolved
 
 
+def build_result(args):
+    """(project, BuildResult): from the build cache when nothing that decides
+    the result changed, else by compiling."""
+    root = args.root.resolve() if args.root is not None else find_root(Path.cwd())
+    if root is None or not (root / "machines").is_dir():
+        project_for(args)  # raises the usage error
+    config = parse_config(getattr(args, "config", []))
+    build_key = buildcache.key(root / "machines", config, args.warn, args.error)
+    result = buildcache.load(build_key)
+    if result is None:
+        from . import pipeline
+
+        project = project_for(args)
+        diags = diagnostics_for(args)
+        resolved = pipeline.compile_project(project, diags, config)
+        outputs = pipeline.emit(resolved) if resolved is not None else None
+        result = buildcache.BuildResult(diags.render(), outputs)
+        buildcache.store(build_key, result)
+    sys.stderr.write(result.diagnostics)
+    return root, result
+
+
 def cmd_build(args) -> int:
-    project, resolved = compile_or_report(args)
-    if resolved is None:
+    from . import output
+
+    root, result = build_result(args)
+    if result.outputs is None:
         print("mtc: errors found; generated/ left untouched", file=sys.stderr)
         return 1
-    outputs = pipeline.emit(resolved)
-    written, removed = output.write_outputs(project.generated, outputs)
+    written, removed = output.write_outputs(root / "generated", result.outputs)
     for rel in written:
         print(f"  GEN     generated/{rel}")
     for rel in removed:
@@ -214,10 +253,12 @@ def cmd_build(args) -> int:
 
 
 def cmd_check(args) -> int:
-    project, resolved = compile_or_report(args)
-    if resolved is None:
+    from . import output
+
+    root, result = build_result(args)
+    if result.outputs is None:
         return 1
-    diff = output.diff_outputs(project.generated, pipeline.emit(resolved))
+    diff = output.diff_outputs(root / "generated", result.outputs)
     if diff:
         sys.stdout.write(diff)
         print("mtc: generated/ is out of date; run 'mtc build'", file=sys.stderr)
@@ -273,6 +314,8 @@ def cmd_show(args) -> int:
         return 1
     machine = find_machine(resolved, args.machine, args.target)
     if args.json:
+        from .backends import json as json_backend
+
         print(json.dumps(json_backend.machine_json(machine), indent=2, ensure_ascii=False))
         return 0
     print(f"{machine.name} ({machine.target.name}, family {machine.family.name})")
@@ -313,7 +356,7 @@ def cmd_import_qom(args) -> int:
         argv += ["--output", args.output]
     if args.check:
         argv.append("--check")
-    root = args.root or pipeline.find_root(Path.cwd())
+    root = args.root or find_root(Path.cwd())
     return qom.main_import_qom(argv, root)
 
 

@@ -24,6 +24,7 @@ from lark.exceptions import (
     UnexpectedToken,
 )
 
+from .buildcache import cache_dir
 from .diagnostics import Diagnostics, Location
 
 GRAMMAR = Path(__file__).resolve().parent.parent / "grammar" / "mtc.lark"
@@ -84,22 +85,6 @@ def grammar_digest() -> str:
         data = GRAMMAR.read_bytes() + b"\0lark " + lark.__version__.encode()
         _grammar_digest = hashlib.sha256(data).hexdigest()[:20]
     return _grammar_digest
-
-
-def cache_dir() -> str | None:
-    """Where compiled tables and parse trees are kept, like Python's pycs;
-    MTC_CACHE_DIR overrides it, MTC_CACHE_DIR= (empty) turns caching off."""
-    directory = os.environ.get("MTC_CACHE_DIR")
-    if directory is None:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        directory = os.path.join(base, "mtc")
-    if not directory:
-        return None
-    try:
-        os.makedirs(directory, exist_ok=True)
-    except OSError:
-        return None
-    return directory
 
 
 def _cache_path() -> str | bool:

@@ -37,15 +37,6 @@ class Project:
         return self.root / "generated"
 
 
-def find_root(start: Path) -> Path | None:
-    """The nearest ancestor of `start` (itself included) holding machines/."""
-    start = start.resolve()
-    for directory in (start, *start.parents):
-        if (directory / "machines").is_dir():
-            return directory
-    return None
-
-
 def load(project: Project, diags: Diagnostics) -> Corpus | None:
     """Parse and build every source; None if any of it failed."""
     parsed = []

@@ -192,10 +192,24 @@ def check_chains(resolved, diags: Diagnostics) -> None:
     useful: set[int] = set()  # id(CompatEntry) that changed something somewhere
     applied: dict[int, CompatEntry] = {}
     redundant: dict[int, tuple[CompatEntry, object]] = {}
+    # A machine's list is its parent's plus its own sets, so its state after
+    # the parent's part is the parent's final state: each machine only walks
+    # the entries it adds.
     for resolved_target in resolved.targets.values():
-        for machine in resolved_target.machines:
-            state: dict[tuple[str, str], object] = {}
-            for prop in machine.compat_props:
+        by_machine = {id(m.machine): m for m in resolved_target.machines}
+        final: dict[int, dict] = {}
+
+        def walk(machine) -> dict:
+            key_id = id(machine.machine)
+            if key_id in final:
+                return final[key_id]
+            parent = by_machine.get(id(machine.parent)) if machine.parent else None
+            if parent is not None:
+                state = dict(walk(parent))
+                start = len(parent.compat_props)
+            else:
+                state, start = {}, 0
+            for prop in machine.compat_props[start:]:
                 key = (prop.driver, prop.property)
                 entry_id = id(prop.entry)
                 applied[entry_id] = prop.entry
@@ -208,6 +222,11 @@ def check_chains(resolved, diags: Diagnostics) -> None:
                 else:
                     useful.add(entry_id)
                 state[key] = prop
+            final[key_id] = state
+            return state
+
+        for machine in resolved_target.machines:
+            walk(machine)
     for entry_id, entry in applied.items():
         if entry_id in useful:
             continue

@@ -99,7 +99,16 @@ class ResolvedMachine:
 
     def effective(self, applies=None) -> dict[tuple[str, str], ResolvedProp]:
         """The winning entry for each (driver, property).  Entries under a
-        host guard count only where applies(prop) says so (default: never)."""
+        host guard count only where applies(prop) says so (default: never).
+        The host-independent answer is computed once: several checks ask."""
+        if applies is None:
+            cached = self.__dict__.get("_effective")
+            if cached is None:
+                cached = self.__dict__["_effective"] = self._effective(None)
+            return cached
+        return self._effective(applies)
+
+    def _effective(self, applies) -> dict[tuple[str, str], ResolvedProp]:
         result: dict[tuple[str, str], ResolvedProp] = {}
         for prop in self.compat_props:
             if prop.guard is not None and (applies is None or not applies(prop)):

@@ -94,10 +94,15 @@ def machine_json(machine: ResolvedMachine) -> dict:
 
 
 def render_target(
-    resolved_target: ResolvedTarget, sources: list[str], resolved_config: dict
+    resolved_target: ResolvedTarget,
+    sources: list[str],
+    resolved_config: dict,
+    encoded: dict | None = None,
 ) -> str:
+    """One target's file.  `encoded` caches each entry's one-line JSON by
+    (entry, expanded driver), so the targets that share a set share its text."""
     target = resolved_target.target
-    encoded: dict[int, str] = {}  # id(ResolvedProp) -> its one-line JSON
+    encoded = {} if encoded is None else encoded
     out = [
         "{\n",
         f'  "$comment": {json.dumps(banner(sources))},\n',
@@ -112,9 +117,10 @@ def render_target(
             out.append(f"      {json.dumps(key)}: {json.dumps(value, sort_keys=False)},\n")
         lines = []
         for prop in machine.compat_props:
-            line = encoded.get(id(prop))
+            key = (id(prop.entry), prop.driver)
+            line = encoded.get(key)
             if line is None:
-                line = encoded[id(prop)] = json.dumps(prop_object(prop), ensure_ascii=False)
+                line = encoded[key] = json.dumps(prop_object(prop), ensure_ascii=False)
             lines.append(line)
         if lines:
             out.append('      "compat-props": [\n        ')
@@ -127,7 +133,8 @@ def render_target(
 
 
 def emit(resolved: Resolved, sources: list[str]) -> dict[str, str]:
+    encoded: dict = {}
     return {
-        f"json/{name}.json": render_target(resolved_target, sources, resolved.config)
+        f"json/{name}.json": render_target(resolved_target, sources, resolved.config, encoded)
         for name, resolved_target in resolved.targets.items()
     }
