@@ -16,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from .files import atomic_write
 
 PACKAGE = Path(__file__).resolve().parent
 GRAMMAR_DIR = PACKAGE.parent / "grammar"
@@ -103,11 +104,7 @@ def store(build_key: str, result: BuildResult) -> None:
     if path is None:
         return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        atomic_write(path, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), 0o600)
         entries = sorted(path.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
         for stale in entries[:-KEEP]:
             stale.unlink()

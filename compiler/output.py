@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import difflib
-import os
-import tempfile
 from pathlib import Path
+
+from .files import write_if_changed
 
 
 def existing_files(generated: Path) -> dict[str, Path]:
@@ -24,25 +24,8 @@ def write_outputs(generated: Path, outputs: dict[str, str]) -> tuple[list[str], 
     """Write changed files and delete stale ones; returns (written, removed)."""
     written = []
     for rel, text in outputs.items():
-        path = generated / rel
-        data = text.encode("utf-8")
-        try:
-            if path.read_bytes() == data:
-                continue
-        except OSError:
-            pass
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        written.append(rel)
+        if write_if_changed(generated / rel, text.encode("utf-8")):
+            written.append(rel)
     removed = []
     for rel, path in sorted(existing_files(generated).items()):
         if rel not in outputs:

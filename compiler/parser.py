@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from lark.exceptions import (
 )
 
 from .buildcache import cache_dir
+from .files import atomic_write
 from .diagnostics import Diagnostics, Location
 
 GRAMMAR = Path(__file__).resolve().parent.parent / "grammar" / "mtc.lark"
@@ -118,11 +118,8 @@ def _store_tree(path: str | None, tree: Tree, comments: dict) -> None:
     if path is None:
         return
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump((tree, comments), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        data = pickle.dumps((tree, comments), protocol=pickle.HIGHEST_PROTOCOL)
+        atomic_write(path, data, 0o600)
     except (OSError, pickle.PicklingError, RecursionError):
         pass  # a cache that cannot be written only costs time
 

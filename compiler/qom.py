@@ -738,27 +738,9 @@ def _read_json(path: str | os.PathLike) -> object:
 
 def write_if_changed(path: str | os.PathLike, text: str) -> bool:
     """Atomically replace path with text unless it already holds it."""
-    target = Path(path)
-    data = text.encode("utf-8")
-    try:
-        if target.read_bytes() == data:
-            return False
-    except OSError:
-        pass  # missing or unreadable: write it
-    target.parent.mkdir(parents=True, exist_ok=True)
-    import tempfile
+    from .files import write_if_changed as write_bytes_if_changed
 
-    # A dot-name keeps the half-written file out of the build's view of machines/.
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return True
+    return write_bytes_if_changed(path, text.encode("utf-8"))
 
 
 def main_import_qom(argv: list[str], root: Path | None = None) -> int:
