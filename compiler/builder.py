@@ -34,6 +34,19 @@ from .model import (
     Target,
     Value,
 )
+from .model import (
+    CpuDefinition,
+    CpuFeatOff,
+    CpuFeature,
+    CpuGaLevel,
+    CpuGroup,
+    CpuModels,
+    CpuQemuList,
+    CpuQemuModelSet,
+    GenGa,
+    InstanceGlobal,
+    InstanceSet,
+)
 from .parser import ParsedFile
 from .versions import Version
 
@@ -45,6 +58,13 @@ _GUARD_ATOMS = {
     "guard_feature": "feature",
 }
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+# Machine statements about its instance options (s390x CPU models).
+_INSTANCE_STMTS = (
+    "machine_cpu_featoff",
+    "machine_cpu_group_featoff",
+    "machine_cpu_qemu_model",
+    "machine_instance_set",
+)
 _ESCAPE_RE = re.compile(r"\\(u[0-9A-Fa-f]{4}|.)", re.S)
 
 
@@ -316,6 +336,8 @@ class Builder:
                 )
             elif kind == "machine_removed":
                 machine.removed = (self.version(stmt.children[0]), self.loc(stmt))
+            elif kind in _INSTANCE_STMTS:  # cpu-featoff, cpu-qemu-model, instance X = V
+                machine.instance_options.append(getattr(self, "build_" + kind)(stmt))
         self.corpus.machines.append(machine)
 
     def build_set_ref(self, node: Tree) -> SetRef:
@@ -470,6 +492,181 @@ class Builder:
                 )
             )
         self.corpus.qom_decls.append(decl)
+
+    # -- CPU models (s390x) ------------------------------------------------------
+    def gen_ga(self, token: Token) -> GenGa:
+        gen, ga = token.value.removeprefix("gen").split(".")
+        return (int(gen), int(ga))
+
+    def cpu_names(self, node: Tree | None) -> list[tuple[str, Location]]:
+        if node is None:
+            return []
+        return [(token.value, self.loc(token)) for token in node.children]
+
+    def build_cpu_models(self, node: Tree) -> None:
+        target, *stmts = node.children
+        models = CpuModels(target.value, self.loc(node))
+        position = 0
+        while position < len(stmts):
+            stmt = stmts[position]
+            if isinstance(stmt, Token):  # a feature: name, enum, description
+                self.build_cpu_feature(models, *stmts[position : position + 3])
+                position += 3
+                continue
+            getattr(self, "build_" + stmt.data)(models, stmt)
+            position += 1
+        if models.target in self.corpus.cpu_models:
+            self._duplicate(
+                models.location,
+                f"cpu-models {models.target}",
+                self.corpus.cpu_models[models.target].location,
+            )
+            return
+        self.corpus.cpu_models[models.target] = models
+
+    def build_cpu_feature(
+        self, models: CpuModels, name: Token, enum: Token, description: Token
+    ) -> None:
+        feature = CpuFeature(
+            name.value,
+            enum.value,
+            self.string(description),
+            self.loc(name),
+            index=len(models.features),
+        )
+        if feature.name in models.features:
+            self._duplicate(
+                feature.location,
+                f"CPU feature {feature.name}",
+                models.features[feature.name].location,
+            )
+            return
+        models.features[feature.name] = feature
+
+    def build_cpu_group(self, models: CpuModels, node: Tree) -> None:
+        name, enum, description, members = node.children
+        group = CpuGroup(
+            name.value,
+            enum.value,
+            self.string(description),
+            self.cpu_names(members),
+            self.loc(node),
+        )
+        if group.name in models.groups:
+            self._duplicate(
+                group.location,
+                f"CPU feature group {group.name}",
+                models.groups[group.name].location,
+            )
+            return
+        models.groups[group.name] = group
+
+    def build_cpu_def(self, models: CpuModels, node: Tree) -> None:
+        name, type_, level, description, machine, guard = node.children
+        definition = CpuDefinition(
+            name.value, type_.value, self.gen_ga(level), self.string(description), self.loc(node)
+        )
+        if machine is not None:
+            mha_pow, hmfai = machine.children
+            definition.mha_pow = int(mha_pow.value, 0)
+            definition.hmfai = hmfai.value
+        definition.guard = self.guard_clause(guard)
+        if definition.name in models.definitions:
+            self._duplicate(
+                definition.location,
+                f"CPU definition {definition.name}",
+                models.definitions[definition.name].location,
+            )
+            return
+        models.definitions[definition.name] = definition
+
+    def build_cpu_ga(self, models: CpuModels, node: Tree) -> None:
+        level_tok, *stmts = node.children
+        level = CpuGaLevel(self.gen_ga(level_tok), self.loc(node))
+        for stmt in stmts:
+            kind_node, names = stmt.children
+            target = level.adds if stmt.data == "cpu_ga_add" else level.clears
+            target.setdefault(kind_node.children[0].value, []).extend(self.cpu_names(names))
+        models.levels.append(level)
+
+    def build_cpu_deprecated(self, models: CpuModels, node: Tree) -> None:
+        models.deprecated.extend(self.cpu_names(node.children[0]))
+
+    def build_cpu_qemu_list(self, models: CpuModels, node: Tree) -> None:
+        name, entries = node.children
+        qemu_list = CpuQemuList(name.value, self.cpu_names(entries), self.loc(node))
+        if qemu_list.name in models.qemu_lists:
+            self._duplicate(
+                qemu_list.location,
+                f"qemu-features {qemu_list.name}",
+                models.qemu_lists[qemu_list.name].location,
+            )
+            return
+        models.qemu_lists[qemu_list.name] = qemu_list
+
+    def build_cpu_qemu_default(self, models: CpuModels, node: Tree) -> None:
+        definition, qemu_list = node.children
+        if models.qemu_default is not None:
+            self._duplicate(self.loc(node), "qemu-model", models.qemu_default[2])
+            return
+        models.qemu_default = (definition.value, qemu_list.value, self.loc(node))
+
+    def build_cpu_host_model(self, models: CpuModels, node: Tree) -> None:
+        definition, why = node.children
+        if models.host_model is not None:
+            self._duplicate(self.loc(node), "host-model", models.host_model[2])
+            return
+        reason = self.string(why) if why is not None else ""
+        models.host_model = (definition.value, reason, self.loc(node))
+
+    def build_machine_cpu_featoff(self, node: Tree, group: bool = False) -> CpuFeatOff:
+        level, names = node.children
+        featoff = CpuFeatOff(self.gen_ga(level), self.cpu_names(names), group, self.loc(node))
+        self._attach_comment(featoff, node)
+        return featoff
+
+    def build_machine_cpu_group_featoff(self, node: Tree) -> CpuFeatOff:
+        return self.build_machine_cpu_featoff(node, group=True)
+
+    def build_machine_cpu_qemu_model(self, node: Tree) -> CpuQemuModelSet:
+        definition, qemu_list = node.children
+        change = CpuQemuModelSet(
+            definition.value, self.loc(definition), qemu_list.value, self.loc(node)
+        )
+        self._attach_comment(change, node)
+        return change
+
+    def build_machine_instance_set(self, node: Tree) -> InstanceSet:
+        name, value_node = node.children
+        change = InstanceSet(name.value, self.value(value_node), self.loc(node))
+        self._attach_comment(change, node)
+        return change
+
+    def value(self, value_node: Tree) -> Value:
+        kind = value_node.data.removesuffix("_value")
+        if kind in ("true", "false"):
+            return Value("bool", kind, self.loc(value_node))
+        token = value_node.children[0]
+        text = self.string(token) if kind == "string" else token.value
+        return Value(kind, text, self.loc(token))
+
+    def build_instance_global(self, node: Tree) -> None:
+        name, type_, default, description = node.children
+        decl = InstanceGlobal(
+            name.value,
+            type_.value,
+            self.value(default),
+            self.loc(node),
+            self.string(description) if description is not None else "",
+        )
+        if decl.name in self.corpus.instance_globals:
+            self._duplicate(
+                decl.location,
+                f"instance-global {decl.name}",
+                self.corpus.instance_globals[decl.name].location,
+            )
+            return
+        self.corpus.instance_globals[decl.name] = decl
 
     def _duplicate(self, location: Location, what: str, first: Location) -> None:
         self.diags.error(location, f"{what} is declared twice")

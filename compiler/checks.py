@@ -14,7 +14,7 @@ from datetime import date
 
 from . import lifecycle, values
 from .diagnostics import Diagnostics, Location
-from .model import BUILD_ATOMS, Corpus, Family, Machine, SetRef
+from .model import BUILD_ATOMS, Corpus, Family, Machine, OptionDecl, SetRef, gen_ga_text
 from .versions import Version
 
 # QEMU's accelerators and meson's host_os names.
@@ -50,6 +50,7 @@ class Checker:
         self.check_lifecycle_policy()
         self.check_platforms()
         self.check_guards()
+        self.check_cpu_models()
 
     # -- platforms and guards -----------------------------------------------------
     def check_feature(self, name: str, location: Location) -> None:
@@ -650,6 +651,271 @@ class Checker:
                     f"{machine.name} cannot be deprecated since {dep.since}, before its own "
                     f"release {machine.version.release}",
                 )
+
+    # -- CPU models (s390x) ---------------------------------------------------------
+    def check_cpu_models(self) -> None:
+        """Every name of a cpu-models block and of the machines' CPU statements
+        resolves; levels and the definition table are in release order."""
+        for models in self.corpus.cpu_models.values():
+            if models.target not in self.corpus.targets:
+                self.diags.error(
+                    models.location,
+                    f"unknown target '{models.target}'"
+                    + did_you_mean(models.target, self.corpus.targets),
+                )
+            self.check_cpu_model_block(models)
+        for decl in self.corpus.instance_globals.values():
+            self.check_instance_value(decl, decl.default, f"instance-global {decl.name}")
+        for machine in self.corpus.machines:
+            if machine.name and machine.instance_options:
+                self.check_machine_cpu(machine)
+
+    def check_cpu_model_block(self, models) -> None:
+        features, groups = models.features, models.groups
+        enums: dict[str, object] = {}
+        for feature in features.values():
+            if feature.enum in enums:
+                self.diags.error(
+                    feature.location,
+                    f"CPU feature {feature.name}: enum S390_FEAT_{feature.enum} is also "
+                    f"feature {enums[feature.enum].name}'s",
+                )
+            enums[feature.enum] = feature
+        group_enums: dict[str, object] = {}
+        for group in groups.values():
+            if group.name in features:
+                self.diags.error(
+                    group.location, f"feature group {group.name} has the name of a CPU feature"
+                )
+            if group.enum in group_enums:
+                self.diags.error(
+                    group.location,
+                    f"feature group {group.name}: enum S390_FEAT_GROUP_{group.enum} is also "
+                    f"group {group_enums[group.enum].name}'s",
+                )
+            group_enums[group.enum] = group
+            if not group.members:
+                self.diags.error(group.location, f"feature group {group.name} has no features")
+            for name, location in group.members:
+                self.cpu_feature_ref(models, name, location, groups_ok=False)
+        seen: set[str] = set()
+        for name, location in models.deprecated:
+            if self.cpu_feature_ref(models, name, location, groups_ok=False):
+                if name in seen:
+                    self.diags.warning(
+                        location, f"{name} is listed as deprecated twice", check="duplicate-entry"
+                    )
+                seen.add(name)
+                features[name].deprecated = True
+        levels = {}
+        previous = None
+        for level in models.levels:
+            text = gen_ga_text(level.level)
+            if level.level in levels:
+                self.diags.error(level.location, f"ga {text} is declared twice")
+                self.diags.note(levels[level.level].location, f"ga {text} was first declared here")
+                continue
+            if previous is not None and level.level < previous:
+                self.diags.error(
+                    level.location,
+                    f"ga {text} comes after ga {gen_ga_text(previous)}: GA levels add to the "
+                    "ones before them and must be in release order",
+                )
+            levels[level.level] = level
+            previous = level.level
+            for entries in (*level.adds.values(), *level.clears.values()):
+                for name, location in entries:
+                    self.cpu_feature_ref(models, name, location)
+        previous_def = None
+        by_type: dict[tuple, object] = {}
+        for definition in models.definitions.values():
+            self.cpu_level_ref(models, definition.level, definition.location)
+            if previous_def is not None and definition.gen < previous_def.gen:
+                self.diags.error(
+                    definition.location,
+                    f"CPU definition {definition.name} (generation {definition.gen}) comes "
+                    f"after {previous_def.name} (generation {previous_def.gen}): QEMU's "
+                    "table is in order of release (s390_find_cpu_def relies on it)",
+                )
+            previous_def = definition
+            key = (int(definition.type, 0), definition.level)
+            if key in by_type:
+                self.diags.error(
+                    definition.location,
+                    f"CPU definitions {by_type[key].name} and {definition.name} have the same "
+                    f"type {definition.type} and {gen_ga_text(definition.level)}",
+                )
+            by_type[key] = definition
+            self.check_guard(definition.guard, f"CPU definition {definition.name}", True)
+        for qemu_list in models.qemu_lists.values():
+            for name, location in qemu_list.entries:
+                self.cpu_feature_ref(models, name, location)
+        if models.qemu_default is not None:
+            definition, qemu_list, location = models.qemu_default
+            self.cpu_qemu_model_ref(models, definition, qemu_list, location, location)
+        if models.host_model is not None:
+            self.cpu_definition_ref(models, models.host_model[0], models.host_model[2])
+
+    def cpu_feature_ref(self, models, name: str, location: Location, groups_ok=True) -> bool:
+        if name in models.features:
+            return True
+        if name in models.groups:
+            if groups_ok:
+                return True
+            self.diags.error(location, f"'{name}' is a feature group, not a CPU feature")
+            return False
+        candidates = list(models.features) + (list(models.groups) if groups_ok else [])
+        what = "CPU feature or group" if groups_ok else "CPU feature"
+        self.diags.error(location, f"unknown {what} '{name}'" + did_you_mean(name, candidates))
+        return False
+
+    def cpu_level_ref(self, models, level, location: Location) -> bool:
+        if any(declared.level == level for declared in models.levels):
+            return True
+        known = list(dict.fromkeys(gen_ga_text(declared.level) for declared in models.levels))
+        text = gen_ga_text(level)
+        self.diags.error(
+            location,
+            f"unknown CPU generation/GA {text} (declare it with 'ga {text} {{ ... }}')"
+            + did_you_mean(text, known),
+        )
+        return False
+
+    def cpu_definition_ref(self, models, name: str, location: Location) -> bool:
+        if name in models.definitions:
+            return True
+        self.diags.error(
+            location, f"unknown CPU definition '{name}'" + did_you_mean(name, models.definitions)
+        )
+        return False
+
+    def cpu_qemu_model_ref(self, models, definition, qemu_list, location, def_location) -> None:
+        known_def = self.cpu_definition_ref(models, definition, def_location)
+        if qemu_list not in models.qemu_lists:
+            self.diags.error(
+                location,
+                f"unknown 'qemu' model feature list '{qemu_list}'"
+                + did_you_mean(qemu_list, models.qemu_lists),
+            )
+            return
+        if not known_def:
+            return
+        from .cpumodels import feature_sets, find_cpu_def
+
+        # The C names the definition by type, generation and GA, and QEMU
+        # looks it up in its table: it must find this one.
+        wanted = models.definitions[definition]
+        found = find_cpu_def(models.definitions.values(), wanted.type, wanted.gen, wanted.ga)
+        if found is not wanted:
+            self.diags.error(
+                def_location,
+                f"s390_set_qemu_cpu_model({wanted.type}, {wanted.gen}, {wanted.ga}, ...) finds "
+                f"{found.name if found else 'no definition'}, not {wanted.name}, in QEMU's table "
+                "(s390_find_cpu_def stops at the first definition of a later GA)",
+            )
+        # gen-features.c: the 'qemu' lists hold nothing the hardware lacks.
+        sets = feature_sets(models)
+        level = models.definitions[definition].level
+        if level not in sets.levels:
+            return
+        missing = sets.qemu_lists[qemu_list] & ~sets.levels[level]["full"]
+        if missing:
+            self.diags.warning(
+                location,
+                f"'qemu' model {definition} with {qemu_list}: "
+                f"{', '.join(sets.expand(missing))} not in {definition}'s full feature set",
+                check="cpu-qemu-features",
+            )
+
+    def check_machine_cpu(self, machine: Machine) -> None:
+        from .model import CpuFeatOff, CpuQemuModelSet, InstanceSet
+
+        family = self.corpus.families[machine.family]
+        models = None
+        for target_name, _ in family.targets:
+            models = models or self.corpus.cpu_models.get(target_name)
+        rebases = []
+        for stmt in machine.instance_options:
+            if isinstance(stmt, InstanceSet):
+                decl = self.corpus.instance_globals.get(stmt.name)
+                if decl is None:
+                    self.diags.error(
+                        stmt.location,
+                        f"unknown instance-global '{stmt.name}' (declare it with "
+                        f"'instance-global {stmt.name} TYPE default VALUE')"
+                        + did_you_mean(stmt.name, self.corpus.instance_globals),
+                    )
+                else:
+                    self.check_instance_value(decl, stmt.value, f"instance-global {decl.name}")
+                continue
+            if models is None:
+                targets = ", ".join(name for name, _ in family.targets) or "none"
+                self.diags.error(
+                    stmt.location,
+                    f"{machine.name} changes CPU models, but no target of family "
+                    f"{family.name} ({targets}) has a cpu-models block",
+                )
+                continue
+            if isinstance(stmt, CpuFeatOff):
+                self.cpu_level_ref(models, stmt.level, stmt.location)
+                for name, location in stmt.names:
+                    if stmt.group:
+                        if name in models.groups:
+                            continue
+                        if name in models.features:
+                            self.diags.error(
+                                location,
+                                f"'{name}' is a CPU feature, not a group: use cpu-featoff",
+                            )
+                        else:
+                            self.diags.error(
+                                location,
+                                f"unknown CPU feature group '{name}'"
+                                + did_you_mean(name, models.groups),
+                            )
+                    elif name in models.groups:
+                        self.diags.error(
+                            location,
+                            f"'{name}' is a feature group: use cpu-group-featoff",
+                        )
+                    else:
+                        self.cpu_feature_ref(models, name, location, groups_ok=False)
+            elif isinstance(stmt, CpuQemuModelSet):
+                rebases.append(stmt)
+                self.cpu_qemu_model_ref(
+                    models,
+                    stmt.definition,
+                    stmt.qemu_list,
+                    stmt.location,
+                    stmt.definition_location,
+                )
+                definition = models.definitions.get(stmt.definition)
+                guard = machine.guard or family.guard
+                if (
+                    definition is not None
+                    and definition.guard is not None
+                    and (guard is None or str(guard) != str(definition.guard))
+                ):
+                    self.diags.error(
+                        stmt.definition_location,
+                        f"CPU definition {definition.name} exists only if {definition.guard}, "
+                        f"but {machine.name} does not have that guard",
+                    )
+        for extra in rebases[1:]:
+            self.diags.error(
+                extra.location,
+                f"{machine.name} rebases the 'qemu' CPU model twice: QEMU's instance options "
+                "declare one qemu_cpu_feat",
+            )
+
+    def check_instance_value(self, decl, value, what: str) -> None:
+        if decl.type not in ("bool", "int", "str"):
+            self.diags.error(decl.location, f"{what}: type {decl.type} is not bool, int or str")
+            return
+        option = OptionDecl(decl.name, decl.type, decl.name, decl.location)
+        problem = values.type_error(option, value, self.corpus.consts)
+        if problem:
+            self.diags.error(value.location, problem.replace("option ", f"{what}: ", 1))
 
 
 def check(corpus: Corpus, diags: Diagnostics) -> None:

@@ -230,8 +230,15 @@ def build_result(args):
         project = project_for(args)
         diags = diagnostics_for(args)
         resolved = pipeline.compile_project(project, diags, config)
-        outputs = pipeline.emit(resolved) if resolved is not None else None
-        result = buildcache.BuildResult(diags.render(), outputs)
+        outputs, rendered = None, diags.render()
+        if resolved is not None:
+            from .backends import BackendError
+
+            try:
+                outputs = pipeline.emit(resolved)
+            except BackendError as exc:
+                rendered += f"error: {exc}\n"
+        result = buildcache.BuildResult(rendered, outputs)
         buildcache.store(build_key, result)
     sys.stderr.write(result.diagnostics)
     return root, result

@@ -301,6 +301,9 @@ class Machine:
     deprecated: Deprecation | None = None
     unstable: Location | None = None
     removed: tuple[Version, Location] | None = None
+    # What its instance options do (cpu-featoff, cpu-qemu-model, instance X = V),
+    # in source order: CpuFeatOff, CpuQemuModelSet or InstanceSet (cpumodels.py).
+    instance_options: list = field(default_factory=list)
     # Set by checks.py once names are resolved.
     name: str = ""
     parent: Machine | None = None
@@ -367,6 +370,9 @@ class Corpus:
     platforms: dict[str, Platform] = field(default_factory=dict)
     host_properties: list[HostProperty] = field(default_factory=list)
     registry_files: list[str] = field(default_factory=list)
+    # CPU models per target (s390x) and C globals instance options may set.
+    cpu_models: dict[str, "CpuModels"] = field(default_factory=dict)
+    instance_globals: dict[str, "InstanceGlobal"] = field(default_factory=dict)
     # The QOM registry (compiler.qom.Registry) with qom_decls merged in;
     # set by qomcheck.py, None when machines/ ships no registry.
     registry: object | None = None
@@ -375,3 +381,139 @@ class Corpus:
     def current_release(self) -> Version | None:
         """The release machines/ describes: the newest one declared."""
         return max(self.releases) if self.releases else None
+
+
+# ---- CPU models (s390x) ------------------------------------------------------
+# QEMU's target/s390x model: features (cpu_features_def.h.inc), groups, CPU
+# definitions (s390_cpu_defs[]), what each generation/GA level adds to the
+# base, default and full sets (gen-features.c), the deprecated features and the
+# cumulative lists of the 'qemu' model.  compiler/cpumodels.py computes the
+# cumulative sets and each machine's effective CPU-model defaults.  The classes
+# skip the generated __repr__/__eq__: nothing compares them, and each costs
+# import time on every build.
+
+GenGa = tuple[int, int]  # (generation, GA level): gen16.1 is (16, 1)
+
+
+def gen_ga_text(level: GenGa) -> str:
+    return f"gen{level[0]}.{level[1]}"
+
+
+@dataclass(repr=False, eq=False)
+class CpuFeature:
+    name: str  # the QOM property: msa-base, sea_esop2
+    enum: str  # S390_FEAT_<enum>
+    description: str
+    location: Location
+    index: int = 0  # position in enum order
+    deprecated: bool = False  # set by checks.py from the 'deprecated' list
+
+
+@dataclass(repr=False, eq=False)
+class CpuGroup:
+    name: str  # the QOM property: msa4, mepochptff
+    enum: str  # S390_FEAT_GROUP_<enum>
+    description: str
+    members: list[tuple[str, Location]]
+    location: Location
+
+
+@dataclass(repr=False, eq=False)
+class CpuDefinition:
+    name: str  # z14.2, gen16a
+    type: str  # the CPU type as written, 0x3906
+    level: GenGa
+    description: str
+    location: Location
+    mha_pow: int | None = None
+    hmfai: str | None = None  # as written, 0x08000000
+    guard: Guard | None = None  # build-time: CONFIG_S390X_LEGACY_CPUS
+
+    @property
+    def gen(self) -> int:
+        return self.level[0]
+
+    @property
+    def ga(self) -> int:
+        return self.level[1]
+
+
+@dataclass(repr=False, eq=False)
+class CpuGaLevel:
+    """base_/default_/full_GEN<g>_GA<a>[]: what one GA level adds, and what it
+    clears from the sets of the levels before it (gen15 drops csske, bpb)."""
+
+    level: GenGa
+    location: Location
+    adds: dict[str, list[tuple[str, Location]]] = field(default_factory=dict)
+    clears: dict[str, list[tuple[str, Location]]] = field(default_factory=dict)
+
+
+@dataclass(repr=False, eq=False)
+class CpuQemuList:
+    """qemu_<V>[]: what S390_FEAT_LIST_QEMU_<V> adds to the lists before it."""
+
+    name: str  # QEMU_V7_1
+    entries: list[tuple[str, Location]]
+    location: Location
+
+
+@dataclass(repr=False, eq=False)
+class CpuModels:
+    target: str
+    location: Location
+    features: dict[str, CpuFeature] = field(default_factory=dict)
+    groups: dict[str, CpuGroup] = field(default_factory=dict)
+    definitions: dict[str, CpuDefinition] = field(default_factory=dict)  # table order
+    levels: list[CpuGaLevel] = field(default_factory=list)
+    deprecated: list[tuple[str, Location]] = field(default_factory=list)
+    qemu_lists: dict[str, CpuQemuList] = field(default_factory=dict)  # cumulative order
+    # (definition, list, location): the 'qemu' model no machine has rebased.
+    qemu_default: tuple[str, str, Location] | None = None
+    # (definition, why, location): what host-model outputs stand for.
+    host_model: tuple[str, str, Location] | None = None
+
+
+@dataclass(repr=False, eq=False)
+class CpuFeatOff:
+    """cpu-featoff / cpu-group-featoff: clear features (or whole groups) from
+    the default set of every definition of that generation/GA or newer."""
+
+    level: GenGa
+    names: list[tuple[str, Location]]
+    group: bool
+    location: Location
+    comment: str | None = None
+    comment_above: bool = False
+
+
+@dataclass(repr=False, eq=False)
+class CpuQemuModelSet:
+    """cpu-qemu-model: rebase the 'qemu' model (s390_set_qemu_cpu_model)."""
+
+    definition: str
+    definition_location: Location
+    qemu_list: str
+    location: Location
+    comment: str | None = None
+    comment_above: bool = False
+
+
+@dataclass(repr=False, eq=False)
+class InstanceGlobal:
+    """A C global a machine's instance options may set, and its default."""
+
+    name: str
+    type: str
+    default: Value
+    location: Location
+    description: str = ""
+
+
+@dataclass(repr=False, eq=False)
+class InstanceSet:
+    name: str
+    value: Value
+    location: Location
+    comment: str | None = None
+    comment_above: bool = False

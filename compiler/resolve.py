@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import guards, lifecycle, values
+from . import cpumodels, guards, lifecycle, values
 from .diagnostics import Location
 from .versions import Version
 from .model import (
@@ -79,6 +79,8 @@ class ResolvedMachine:
     options: dict[str, ResolvedOption] = field(default_factory=dict)
     # Option assignments under a host guard, in application order.
     host_options: list[ResolvedOption] = field(default_factory=list)
+    # cpumodels.MachineCpuModels: effective CPU-model defaults (s390x only).
+    cpu_models: object | None = None
 
     @property
     def guard(self) -> Guard | None:
@@ -131,6 +133,8 @@ class ResolvedMachine:
 class ResolvedTarget:
     target: Target
     machines: list[ResolvedMachine]
+    # cpumodels.TargetCpuModels, for a target with a cpu-models block.
+    cpu_models: object | None = None
 
     def find(self, name: str) -> ResolvedMachine | None:
         for machine in self.machines:
@@ -160,7 +164,9 @@ class Resolver:
         targets = {}
         for target in self.corpus.targets.values():  # declaration order
             targets[target.name] = ResolvedTarget(target, self.resolve_target(target))
-        return Resolved(self.corpus, targets, dict(sorted(self.config.items())))
+        resolved = Resolved(self.corpus, targets, dict(sorted(self.config.items())))
+        cpumodels.attach(resolved)
+        return resolved
 
     def builds(self, guard: Guard | None, target: Target) -> bool:
         return guards.build_true(guard, self.config, target)

@@ -68,7 +68,8 @@ def load_current(args):
     from ..cli import project_for
 
     project = project_for(args)
-    resolved = compile_tree(project.root, "", args, show_warnings=True)
+    # Like mtc's other queries: warnings are build's and check's to show.
+    resolved = compile_tree(project.root, "", args)
     if resolved is None:
         raise Failure("errors found in machines/")
     return project, resolved

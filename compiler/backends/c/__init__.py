@@ -22,6 +22,13 @@ Files written below generated/c/:
   those whose condition holds.  Applying them is the caller's job, once
   the host is known (the accelerator is chosen after class_init); options
   functions add the static arrays only.
+  Sets QEMU keeps inside a machines file are not tables (SetPlacement): the
+  sets of a family's local scopes (ccw, spapr) are written as
+  `static GlobalProperty compat[]` inside each options function that adds
+  them, as s390-virtio-ccw.c and spapr.c do (an empty one is left out, as
+  QEMU writes none), and family-wide sets of a family without a table file
+  (arm_virt_compat) as a static array at the top of its machines file, as
+  virt.c does.  Such arrays cannot hold host-guarded entries (an error).
 - compat.h: the extern declarations, as include/hw/boards.h and
   include/hw/i386/pc.h hold them (and of the _host tables).
 - host.h: MtcHost (os, kernel major.minor, accelerator, a has_feature
@@ -31,13 +38,41 @@ Files written below generated/c/:
   mtc_host_dependent_properties[], mtc_check_host_property(), which fails
   (error_setg) when an explicit on (qapi_bool_parse's on, yes, true, y)
   meets a host without the feature, and mtc_compat_props_add_host().
-- pc_piix_machines.c, pc_q35_machines.c: for each family with a C style
-  (FAMILY_STYLES), in QEMU's order:
-  * versioned families (pc-i440fx, pc-q35): the DEFINE_*_MACHINE macros,
-    the family base options function and one options function per
-    version, newest first: it calls the next newer version's function (the
-    base function for the newest), then compat_props_add() for its own
-    sets, then its option assignments; alias/default by _AS_LATEST;
+- the machine definitions of each family with a C style (FAMILY_STYLES), in
+  QEMU's order: pc_piix_machines.c (pc-i440fx, isapc, xenfv),
+  pc_q35_machines.c, s390_ccw_machines.c (s390-ccw-virtio), virt_machines.c
+  (virt; one file for aarch64 and arm) and spapr_machines.c (pseries):
+  * versioned families: the DEFINE_*_MACHINE macros, the family base
+    function and one options function per version, newest first: it calls
+    the next newer version's function, then compat_props_add() for its own
+    sets, then its option assignments; alias/default by _AS_LATEST.
+    - pc-i440fx, pc-q35: the DEFINE macros expand to pc.h's
+      DEFINE_PC_VER_MACHINE; the newest version's function calls the base
+      function (pc_q35_machine_options), as pc_q35.c does.
+    - s390-ccw-virtio, virt, pseries (FamilyStyle.impl): QEMU keeps their
+      DEFINE_*_MACHINE_IMPL(latest, ...) macro in the family's own .c file,
+      and it holds family facts (the type name, the desc naming the version,
+      alias and default of the newest), so the file writes it; the file is
+      the versioned-machine part of that .c, from the macro on.  Its
+      class_init runs the family base function, then the version's options
+      function (empty for the newest, as QEMU's are), then sets the desc
+      and, for the newest, alias and default (pseries: through
+      spapr_machine_latest_class_options(), as spapr.c).  The base function
+      (ccw_machine_class_options, virt_machine_options,
+      spapr_machine_class_options) holds the family's options and
+      family-wide sets: QEMU sets those in the class_init of the family's
+      abstract QOM parent (ccw_machine_class_init, virt_machine_class_init,
+      spapr_machine_class_init) and, for arm_virt_compat, in
+      arm_virt_compat_set(), both of which run before the version's options
+      in QEMU as here.  Functions take `MachineClass *mc`: an option's `m->`
+      is written `mc->`; s390mc, vmc and smc are declared as QEMU declares
+      them, where used.
+    - s390-ccw-virtio also gets ccw_machine_X_Y_instance_options(MachineState
+      *machine), run by the IMPL's per-version machine init function before
+      ccw_init(): it calls the next newer version's, then the machine's
+      CPU-model statements from compiler.cpumodels.machine_cpu_c_lines()
+      (static declarations first, as QEMU writes them), with the headers
+      their names need (INSTANCE_HEADERS).
   * DEFINE_PC_MACHINE families (isapc, xenfv): one options function per
     machine: a machine without a parent writes its families' facts itself
     (isapc_machine_options); one with a parent calls the parent's options
@@ -53,18 +88,23 @@ Files written below generated/c/:
   function is needed there and wherever a machine inheriting from it exists
   (xenfv-4.2 needs pc_i440fx_machine_4_2_options), so it is under the "or"
   of those; consecutive pieces with one condition share one #if, as
-  pc_piix.c's #ifdef CONFIG_XEN block does.  Local declarations (pcmc,
-  x86mc) and headers follow the conditions of the lines that use them, so
-  no configuration sees an unused variable or a missing header.  Within one
-  function, an assignment a later unconditional one overrides is dropped.
+  pc_piix.c's #ifdef CONFIG_XEN block and s390-virtio-ccw.c's #ifdef
+  CONFIG_S390X_LEGACY_CPUS block do.  Local declarations (pcmc, x86mc, ...)
+  and headers follow the conditions of the lines that use them, so no
+  configuration sees an unused variable or a missing header.  Within one
+  function, an assignment a later unconditional one overrides is dropped,
+  and two adjacent assignments under opposite conditions share one
+  #ifdef ... #else (virt's default CPU type with and without CONFIG_TCG).
 
 Target-dependent drivers (${TYPE_X86_CPU}) are written as the macro, so one
-file serves every target.
+file serves every target.  Option values: a symbol is written as-is
+(&spapr_irq_xics, s390_fixup_ram_size); a CPU type name "model-${TYPE_X_CPU}"
+as QEMU's X_CPU_TYPE_NAME("model") (CPU_TYPE_NAME_MACROS), and a plain one
+ending in "-arm-cpu" as ARM_CPU_TYPE_NAME("model").
 
 Not written: option assignments under a host guard (a CBackendError: a
 machine class is built once, before any host is known), and the deprecation
-of versioned machines, which QEMU's DEFINE_PC_VER_MACHINE derives itself
-(MACHINE_VER_DEPRECATION).
+of versioned machines, which QEMU's MACHINE_VER_DEPRECATION derives itself.
 """
 
 from __future__ import annotations
@@ -79,7 +119,7 @@ from pathlib import Path
 
 from ...model import CompatEntry, CompatSet, Corpus, Family, Guard, Machine
 from ...resolve import Resolved
-from ... import lifecycle, values
+from ... import cpumodels, lifecycle, values
 from .conditions import (
     ALWAYS,
     NEVER,
@@ -124,33 +164,99 @@ HOST_FEATURES = "c/host_features.c"
 
 
 @dataclass(frozen=True)
+class ImplStyle:
+    """A DEFINE_*_MACHINE_IMPL(latest, ...) macro QEMU keeps in the family's
+    own .c file (not in a header, as DEFINE_PC_VER_MACHINE is): the machines
+    file writes it, since it holds the family's facts (the type name, the
+    desc with the version in it, what the newest version sets)."""
+
+    parent_type: str  # the abstract QOM parent: TYPE_S390_CCW_MACHINE
+    # Where the family's versions have instance options (FamilyStyle.
+    # instance_sym), the IMPL macro writes a per-version machine init
+    # function: these statements, the instance options, then
+    # FamilyStyle.init_fn (s390-virtio-ccw.c's mach_init).
+    init_prologue: tuple[str, ...] = ()
+    # Where QEMU puts alias and default for the newest version in a function
+    # of their own (spapr_machine_latest_class_options), its name.
+    latest_fn: str | None = None
+    # QEMU ends the macro with "type_init(...);" and writes the DEFINE lines
+    # without a semicolon (virt.c), or the other way round.
+    trailing_semicolon: bool = False
+
+
+@dataclass(frozen=True)
 class FamilyStyle:
     """How one family's machines are written in QEMU."""
 
     prefix: str  # pc_i440fx -> pc_i440fx_machine_9_2_options
     define: str  # DEFINE_I440FX_MACHINE (+ _AS_LATEST, _BUGFIX), or DEFINE_PC_MACHINE
-    define_impl: str  # the include/hw/... macro the DEFINE macros expand to
-    init_fn: str  # the machine init function DEFINE_*_MACHINE passes on
+    define_impl: str  # the macro the DEFINE macros expand to
+    init_fn: str  # the machine init function DEFINE_*_MACHINE names
     path: str  # below generated/
     qemu_source: str
     includes: tuple[str, ...]
-    compat_file: str  # where the family-wide sets of this family go
+    # Where the family-wide sets of this family go; None: static arrays in
+    # the machines file, as virt.c keeps arm_virt_compat.
+    compat_file: str | None
     # False: DEFINE_PC_MACHINE(suffix, name, init, options function) per
     # machine, no base function, no version macros.
     versioned: bool = True
     # The targets QEMU compiles `qemu_source` for: a family built for fewer
     # gets a target condition.
     targets: tuple[str, ...] = ("x86_64", "i386")
+    # The options functions' MachineClass parameter; an option's `m->` root
+    # is rewritten to it.
+    param: str = "m"
+    # (root, declaration) for the other lvalue roots, in the order QEMU
+    # writes them; "{param}" is the parameter.
+    local_decls: tuple[tuple[str, str], ...] = ()
+    # MACHINE_VER_SYM's name for the options function: pc_q35_machine_9_2_options,
+    # ccw_machine_9_2_class_options.
+    options_sym: str = "options"
+    # Per-version instance options (ccw_machine_9_2_instance_options, run
+    # by the machine init function): their MACHINE_VER_SYM name.
+    instance_sym: str | None = None
+    # Written by the machines file (the three non-x86 families); None: the
+    # DEFINE macros expand to `define_impl` from a QEMU header (pc.h).
+    impl: ImplStyle | None = None
+    # Compat scopes whose sets QEMU keeps as `static GlobalProperty compat[]`
+    # inside the options function that adds them (ccw, spapr).
+    local_scopes: tuple[str, ...] = ()
+    # A /* <machine name> */ comment above each version's function (spapr.c).
+    machine_comment: bool = False
+    # Where QEMU sets what the base function sets, for its comment (the
+    # families with an impl: their abstract parent's class_init).
+    base_origin: str | None = None
 
     @property
     def base_fn(self) -> str:
-        return f"{self.prefix}_machine_options"
+        return f"{self.prefix}_machine_{self.options_sym}"
 
     def options_fn(self, machine: Machine) -> str:
         if machine.version is None:
-            return f"{self.prefix}_machine_options"
-        return f"{self.prefix}_machine_{machine.version.c_suffix}_options"
+            return self.base_fn
+        return f"{self.prefix}_machine_{machine.version.c_suffix}_{self.options_sym}"
 
+    def instance_fn(self, machine: Machine) -> str:
+        return f"{self.prefix}_machine_{machine.version.c_suffix}_{self.instance_sym}"
+
+    @property
+    def signature(self) -> str:
+        return f"MachineClass *{self.param}"
+
+    def decl_for(self, root: str) -> str | None:
+        for name, decl in self.local_decls:
+            if name == root:
+                return decl.format(param=self.param)
+        return None
+
+
+# Local declarations for the lvalue roots of option assignments, in the
+# order QEMU writes them (pc_i440fx_machine_2_6_options).
+PC_LOCAL_DECLS = (
+    ("x86mc", "X86MachineClass *x86mc = X86_MACHINE_CLASS({param});"),
+    ("pcmc", "PCMachineClass *pcmc = PC_MACHINE_CLASS({param});"),
+)
 
 _PC_INCLUDES = ("qemu/units.h", "hw/boards.h", "hw/i386/x86.h", "hw/i386/pc.h")
 
@@ -168,6 +274,7 @@ FAMILY_STYLES = {
         qemu_source="hw/i386/pc_piix.c",
         includes=_PC_INCLUDES,
         compat_file="c/pc_compat.c",
+        local_decls=PC_LOCAL_DECLS,
     ),
     "pc-q35": FamilyStyle(
         prefix="pc_q35",
@@ -178,6 +285,7 @@ FAMILY_STYLES = {
         qemu_source="hw/i386/pc_q35.c",
         includes=_PC_INCLUDES,
         compat_file="c/pc_compat.c",
+        local_decls=PC_LOCAL_DECLS,
     ),
     "isapc": FamilyStyle(
         prefix="isapc",
@@ -189,6 +297,7 @@ FAMILY_STYLES = {
         includes=_PC_INCLUDES,
         compat_file="c/pc_compat.c",
         versioned=False,
+        local_decls=PC_LOCAL_DECLS,
     ),
     "xenfv": FamilyStyle(
         prefix="xenfv",
@@ -200,29 +309,119 @@ FAMILY_STYLES = {
         includes=_PC_INCLUDES,
         compat_file="c/pc_compat.c",
         versioned=False,
+        local_decls=PC_LOCAL_DECLS,
     ),
-}
-
-# Local declarations for the lvalue roots of option assignments, in the
-# order QEMU writes them (pc_i440fx_machine_2_6_options).  `m` is the
-# function's parameter.
-LOCAL_DECLS = {
-    "m": None,
-    "x86mc": "X86MachineClass *x86mc = X86_MACHINE_CLASS(m);",
-    "pcmc": "PCMachineClass *pcmc = PC_MACHINE_CLASS(m);",
+    "s390-ccw-virtio": FamilyStyle(
+        prefix="ccw",
+        define="DEFINE_CCW_MACHINE",
+        define_impl="DEFINE_CCW_MACHINE_IMPL",
+        init_fn="ccw_init",
+        path="c/s390_ccw_machines.c",
+        qemu_source="hw/s390x/s390-virtio-ccw.c",
+        includes=("hw/boards.h", "hw/s390x/s390-virtio-ccw.h"),
+        compat_file=None,
+        targets=("s390x",),
+        param="mc",
+        local_decls=(("s390mc", "S390CcwMachineClass *s390mc = S390_CCW_MACHINE_CLASS({param});"),),
+        options_sym="class_options",
+        instance_sym="instance_options",
+        impl=ImplStyle(
+            parent_type="TYPE_S390_CCW_MACHINE",
+            init_prologue=("current_mc = S390_CCW_MACHINE_CLASS(MACHINE_GET_CLASS(mach));",),
+        ),
+        local_scopes=("ccw",),
+        base_origin="ccw_machine_class_init(), the class_init of the abstract "
+        "TYPE_S390_CCW_MACHINE",
+    ),
+    "virt": FamilyStyle(
+        prefix="virt",
+        define="DEFINE_VIRT_MACHINE",
+        define_impl="DEFINE_VIRT_MACHINE_IMPL",
+        init_fn="machvirt_init",
+        path="c/virt_machines.c",
+        qemu_source="hw/arm/virt.c",
+        includes=("hw/boards.h", "hw/arm/virt.h"),
+        compat_file=None,
+        targets=("aarch64", "arm"),
+        param="mc",
+        local_decls=(
+            ("vmc", "VirtMachineClass *vmc = VIRT_MACHINE_CLASS(OBJECT_CLASS({param}));"),
+        ),
+        impl=ImplStyle(parent_type="TYPE_VIRT_MACHINE", trailing_semicolon=True),
+        base_origin="virt_machine_class_init(), the class_init of the abstract "
+        "TYPE_VIRT_MACHINE, and arm_virt_compat_set() for the family's compat sets",
+    ),
+    "pseries": FamilyStyle(
+        prefix="spapr",
+        define="DEFINE_SPAPR_MACHINE",
+        define_impl="DEFINE_SPAPR_MACHINE_IMPL",
+        init_fn="spapr_machine_init",
+        path="c/spapr_machines.c",
+        qemu_source="hw/ppc/spapr.c",
+        includes=("hw/boards.h", "hw/ppc/spapr.h"),
+        compat_file=None,
+        targets=("ppc64",),
+        param="mc",
+        local_decls=(("smc", "SpaprMachineClass *smc = SPAPR_MACHINE_CLASS({param});"),),
+        options_sym="class_options",
+        impl=ImplStyle(
+            parent_type="TYPE_SPAPR_MACHINE", latest_fn="spapr_machine_latest_class_options"
+        ),
+        local_scopes=("spapr",),
+        machine_comment=True,
+        base_origin="spapr_machine_class_init(), the class_init of the abstract "
+        "TYPE_SPAPR_MACHINE",
+    ),
 }
 
 # Headers that define the macros the output may name; <...> for a system
 # header (Xen's public headers are installed ones).
 MACRO_HEADERS = {
     "TYPE_X86_CPU": "target/i386/cpu.h",
+    "X86_CPU_TYPE_NAME": "target/i386/cpu.h",
     "TARGET_DEFAULT_CPU_TYPE": "target/i386/cpu.h",
     "CPU_VERSION_LEGACY": "target/i386/cpu.h",
     "SMBIOS_ENTRY_POINT_TYPE_32": "hw/firmware/smbios.h",
     "SMBIOS_ENTRY_POINT_TYPE_64": "hw/firmware/smbios.h",
     "HVM_MAX_VCPUS": "<xen/hvm/hvm_info_table.h>",
+    "S390_MAX_CPUS": "target/s390x/cpu.h",
+    "TYPE_S390_CPU": "target/s390x/cpu-qom.h",
+    "S390_CPU_TYPE_NAME": "target/s390x/cpu-qom.h",
+    "TYPE_ARM_CPU": "target/arm/cpu-qom.h",
+    "ARM_CPU_TYPE_NAME": "target/arm/cpu-qom.h",
+    "TYPE_POWERPC_CPU": "target/ppc/cpu-qom.h",
+    "POWERPC_CPU_TYPE_NAME": "target/ppc/cpu-qom.h",
+    "SPAPR_CAP_OFF": "hw/ppc/spapr.h",
+    "SPAPR_CAP_ON": "hw/ppc/spapr.h",
+    "SPAPR_CAP_BROKEN": "hw/ppc/spapr.h",
+    "SPAPR_CAP_WORKAROUND": "hw/ppc/spapr.h",
+    "SPAPR_CAP_FIXED": "hw/ppc/spapr.h",
+    "SPAPR_IRQ_NR_IPIS": "hw/ppc/spapr_irq.h",
+    "SPAPR_NR_XIRQS": "hw/ppc/spapr_irq.h",
+}
+# Where the names the statements of compiler.cpumodels.machine_cpu_c_lines()
+# use are declared (the ccw instance options).
+INSTANCE_HEADERS = {
+    "S390FeatInit": "target/s390x/cpu_models.h",
+    "s390_cpudef_featoff_greater": "target/s390x/cpu_models.h",
+    "s390_cpudef_group_featoff_greater": "target/s390x/cpu_models.h",
+    "s390_set_qemu_cpu_model": "target/s390x/cpu_models.h",
+    "css_migration_enabled": "hw/s390x/css.h",
 }
 SIZE_HEADER = "qemu/units.h"
+
+# NAME("model") is "model" "-" TYPE_X_CPU (target/*/cpu-qom.h): a typename
+# option "model-${TYPE_X_CPU}" is written the way QEMU writes it.
+CPU_TYPE_NAME_MACROS = {
+    "TYPE_X86_CPU": "X86_CPU_TYPE_NAME",
+    "TYPE_S390_CPU": "S390_CPU_TYPE_NAME",
+    "TYPE_POWERPC_CPU": "POWERPC_CPU_TYPE_NAME",
+    "TYPE_ARM_CPU": "ARM_CPU_TYPE_NAME",
+}
+# The same for CPU types whose suffix is one string in every target, which
+# the DSL writes as plain strings (target/arm/cpu-qom.h: TYPE_ARM_CPU is
+# "arm-cpu" in qemu-system-arm and qemu-system-aarch64 alike).
+FIXED_CPU_TYPE_SUFFIXES = {"-arm-cpu": "ARM_CPU_TYPE_NAME"}
 
 MAX_LINE = 80
 
@@ -339,11 +538,12 @@ def ordered_includes(*groups) -> list[str]:
     return seen
 
 
-def compat_props_add(name: str) -> str:
-    line = f"    compat_props_add(m->compat_props, {name}, {name}_len);"
+def compat_props_add(name: str, param: str = "m", length: str | None = None) -> str:
+    length = length or f"{name}_len"
+    line = f"    compat_props_add({param}->compat_props, {name}, {length});"
     if len(line) <= MAX_LINE:
         return line
-    return f"    compat_props_add(m->compat_props,\n                     {name}, {name}_len);"
+    return f"    compat_props_add({param}->compat_props,\n                     {name}, {length});"
 
 
 def include_line(header: str) -> str:
@@ -436,7 +636,9 @@ def set_file(compat: CompatSet, corpus: Corpus) -> CompatFile:
         return CompatFile(f"c/{ident}_compat.c", "", "")
     for family in corpus.families.values():
         style = FAMILY_STYLES.get(family.name)
-        if style is not None and any(ref.key == compat.key for ref in family.compat):
+        if style is None or style.compat_file is None:
+            continue
+        if any(ref.key == compat.key for ref in family.compat):
             for known in SCOPE_FILES.values():
                 if known.path == style.compat_file:
                     return known
@@ -464,9 +666,71 @@ def render_set(compat: CompatSet, macros: set[str], conditions: HostConditions) 
     return {"name": set_name(compat), "entries": wrap_lines(static), "host": host}
 
 
+def styled_families(corpus: Corpus) -> list[tuple[Family, FamilyStyle]]:
+    """The families machine definitions are written for, in FAMILY_STYLES
+    order.  A family of a style's name for none of the targets QEMU builds
+    the style's source for is another family (a "virt" for x86_64 is not
+    hw/arm/virt.c's): it gets no machine definitions, as unknown families."""
+    found = []
+    for name, style in FAMILY_STYLES.items():
+        family = corpus.families.get(name)
+        if family is None or family.abstract:
+            continue
+        targets = {target for target, _ in family.targets}
+        if targets and not targets & set(style.targets):
+            continue
+        found.append((family, style))
+    return found
+
+
+@dataclass
+class SetPlacement:
+    """The compat sets a machines file holds itself rather than a table file:
+    `local` ones (their scope is one of a family's local_scopes) as a static
+    array inside each options function that adds them, `static` family-wide
+    ones as a file-level static array (key -> machines file)."""
+
+    local: dict[tuple, str] = field(default_factory=dict)  # key -> scope's machines file
+    static: dict[tuple, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, corpus: Corpus) -> "SetPlacement":
+        placement = cls()
+        scope_files = {}
+        for _, style in styled_families(corpus):
+            for scope in style.local_scopes:
+                scope_files.setdefault(scope, style.path)
+        for key, compat in corpus.compat_sets.items():
+            if compat.version is not None and compat.scope in scope_files:
+                placement.local[key] = scope_files[compat.scope]
+        static: dict[tuple, set[str]] = {}
+        shared = set()
+        for family, style in styled_families(corpus):
+            for member in family.lineage():
+                for ref in member.compat:
+                    compat = corpus.compat_sets.get(ref.key)
+                    if compat is None or compat.version is not None:
+                        continue
+                    if style.compat_file is None:
+                        static.setdefault(ref.key, set()).add(style.path)
+                    else:
+                        shared.add(ref.key)
+        # Named by families of several files, or by one with a table file: a table.
+        for key, paths in static.items():
+            if len(paths) == 1 and key not in shared:
+                placement.static[key] = paths.pop()
+        return placement
+
+    def in_tables(self, compat: CompatSet) -> bool:
+        return compat.key not in self.local and compat.key not in self.static
+
+
 def render_tables(corpus: Corpus, sources: list[str]) -> dict[str, str]:
     files: dict[str, tuple[CompatFile, list[CompatSet]]] = {}
+    placement = SetPlacement.of(corpus)
     for compat in sorted(corpus.compat_sets.values(), key=set_order):
+        if not placement.in_tables(compat):
+            continue  # written by a machines file (render_machines)
         info = set_file(compat, corpus)
         files.setdefault(info.path, (info, []))[1].append(compat)
 
@@ -583,13 +847,36 @@ class Stmt:
     macros: tuple[str, ...] = ()
     size: bool = False
     title: bool = False  # a section's title comment
+    # Written with the local declarations: a function-local compat array, a
+    # static CPU feature list of the instance options.
+    decl: bool = False
 
 
-def option_value(assign, macros: set[str], sizes: list) -> str:
+_CPU_TYPEREF_RE = re.compile(r"([^$]+)-\$\{([A-Za-z_][A-Za-z0-9_]*)\}\Z")
+
+
+def type_name_expr(value, macros: set[str]) -> str:
+    """A typename value: "power9_v2.2-${TYPE_POWERPC_CPU}" is
+    POWERPC_CPU_TYPE_NAME("power9_v2.2"), as QEMU writes it; other ${MACRO}
+    forms are written as a driver is ("pre-" TYPE_X86_CPU "-post")."""
+    match = _CPU_TYPEREF_RE.match(value.text)
+    if match and match.group(2) in CPU_TYPE_NAME_MACROS:
+        name = CPU_TYPE_NAME_MACROS[match.group(2)]
+        macros.add(name)
+        return f"{name}({c_string_at(match.group(1), value.location)})"
+    # "${TARGET_DEFAULT_CPU_TYPE}" or "486-${TYPE_X86_CPU}", written as a driver is.
+    text = value.text if "${" in value.text else f"${{{value.text}}}"
+    try:
+        expr, used = driver_expr(text)
+    except CBackendError as exc:
+        raise CBackendError(f"{value.location.file}:{value.location.line}: {exc}") from None
+    macros.update(used)
+    return expr
+
+
+def option_value(decl, assign, macros: set[str], sizes: list) -> str:
     value = assign.value
-    if value.kind == "bool":
-        return value.text
-    if value.kind == "int":
+    if value.kind in ("bool", "int"):
         return value.text
     if value.kind == "size":
         sizes.append(value)
@@ -597,15 +884,15 @@ def option_value(assign, macros: set[str], sizes: list) -> str:
     if value.kind == "macro":
         macros.add(value.text)
         return value.text
+    if value.kind == "symbol":
+        return value.text  # &spapr_irq_xics, s390_fixup_ram_size: C as written
     if value.kind == "typeref":
-        # "${TARGET_DEFAULT_CPU_TYPE}" or "486-${TYPE_X86_CPU}", written as a driver is.
-        text = value.text if "${" in value.text else f"${{{value.text}}}"
-        try:
-            expr, used = driver_expr(text)
-        except CBackendError as exc:
-            raise CBackendError(f"{value.location.file}:{value.location.line}: {exc}") from None
-        macros.update(used)
-        return expr
+        return type_name_expr(value, macros)
+    if decl.type == "typename":
+        for suffix, name in FIXED_CPU_TYPE_SUFFIXES.items():
+            if value.text.endswith(suffix) and len(value.text) > len(suffix):
+                macros.add(name)
+                return f"{name}({c_string_at(value.text[: -len(suffix)], value.location)})"
     return c_string_at(value.text, value.location)
 
 
@@ -616,22 +903,32 @@ def assignment(lvalue: str, value: str, **kwargs) -> Stmt:
     )
 
 
-def option_stmts(assigns, corpus: Corpus) -> list[Stmt]:
+def machine_lvalue(decl, style: FamilyStyle) -> str:
+    """The option's C lvalue in `style`'s functions: the DSL's `m->` (the
+    MachineClass) becomes the functions' parameter (`mc->` outside x86)."""
+    lvalue = decl.c_lvalue.strip()
+    match = _LVALUE_ROOT_RE.match(lvalue)
+    root = match.group(1) if match else None
+    if root in ("m", style.param):
+        return style.param + lvalue[match.end(1) :]
+    if root is None or style.decl_for(root) is None:
+        loc = decl.location
+        known = ", ".join(f"{r}->" for r in ["m", *(name for name, _ in style.local_decls)])
+        raise CBackendError(
+            f"{loc.file}:{loc.line}: option {decl.name}: the C backend knows no local "
+            f"declaration for '{decl.c_lvalue}' in {style.qemu_source}'s options functions "
+            f"(known: {known})"
+        )
+    return lvalue
+
+
+def option_stmts(assigns, corpus: Corpus, style: FamilyStyle) -> list[Stmt]:
     stmts = []
     for assign in assigns:
         decl = corpus.options[assign.name]
         if not getattr(decl, "c_lvalue", None):
             continue  # an option with no machine-class field: nothing to write in C
-        match = _LVALUE_ROOT_RE.match(decl.c_lvalue)
-        root = match.group(1) if match else None
-        if root not in LOCAL_DECLS:
-            loc = decl.location
-            raise CBackendError(
-                f"{loc.file}:{loc.line}: option {decl.name}: the C backend knows no local "
-                f"declaration for '{decl.c_lvalue}' (known: "
-                + ", ".join(f"{r}->" for r in LOCAL_DECLS)
-                + ")"
-            )
+        lvalue = machine_lvalue(decl, style)
         if is_host_guard(assign.guard):
             raise CBackendError(
                 f"{where(assign)}: option {decl.name} is assigned under a host guard "
@@ -640,10 +937,10 @@ def option_stmts(assigns, corpus: Corpus) -> list[Stmt]:
             )
         macros: set[str] = set()
         sizes: list = []
-        value = option_value(assign, macros, sizes)
+        value = option_value(decl, assign, macros, sizes)
         stmts.append(
             assignment(
-                decl.c_lvalue,
+                lvalue,
                 value,
                 condition=Condition.of(assign.guard),
                 macros=tuple(sorted(macros)),
@@ -653,34 +950,32 @@ def option_stmts(assigns, corpus: Corpus) -> list[Stmt]:
     return stmts
 
 
-def compat_stmts(refs, corpus: Corpus) -> list[Stmt]:
-    return [Stmt(compat_props_add(set_name(corpus.compat_sets[ref.key]))) for ref in refs]
+def version_desc(text: str, location, style: FamilyStyle | None) -> str | None:
+    """A desc holding {version}: "QEMU " MACHINE_VER_STR(__VA_ARGS__) " ARM
+    Virtual Machine", for the IMPL macro's class_init; None for a plain one."""
+    if "{version}" not in text:
+        return None
+    if style is None or style.impl is None:
+        raise CBackendError(
+            f'{location.file}:{location.line}: desc "{text}" names the version, which only '
+            "a DEFINE_*_MACHINE_IMPL macro the machines file writes can fill in"
+        )
+    parts = []
+    for i, part in enumerate(text.split("{version}")):
+        if i:
+            parts.append("MACHINE_VER_STR(__VA_ARGS__)")
+        if part:
+            parts.append(c_string_at(part, location))
+    return " ".join(parts)
 
 
-def lineage_sections(family: Family, corpus: Corpus) -> list[list[Stmt]]:
-    """What a family and the families it extends say, most basic first: a
-    section per family (titled when there are several), then their sets."""
-    sections = []
-    lineage = family.lineage()
-    for member in lineage:
-        stmts = []
-        if member.desc is not None:
-            stmts.append(assignment("m->desc", c_string_at(member.desc, member.location)))
-        stmts += option_stmts(member.options, corpus)
-        if stmts:
-            if len(lineage) > 1:
-                title = c_comment_text(f"family {member.name}")
-                stmts.insert(0, Stmt(f"    /* {title} */", title=True))
-            sections.append(stmts)
-    sections.append([s for member in lineage for s in compat_stmts(member.compat, corpus)])
-    return sections
-
-
-def family_desc(family: Family) -> str | None:
+def family_desc(family: Family, style: FamilyStyle | None = None) -> str | None:
     descs = [(member.desc, member) for member in family.lineage() if member.desc is not None]
     if not descs:
         return None
     desc, member = descs[-1]
+    if version_desc(desc, member.location, style) is not None:
+        return None  # the IMPL macro sets it
     return c_string_at(desc, member.location)
 
 
@@ -693,7 +988,14 @@ class Function:
     size: bool
 
 
-def render_function(name: str, sections: list[list[Stmt]]) -> Function:
+def render_function(
+    name: str,
+    sections: list[list[Stmt]],
+    style: FamilyStyle,
+    signature: str | None = None,
+    param: str | None = None,
+) -> Function:
+    """static void name(signature) { local declarations; sections }."""
     # Drop an unconditional assignment a later unconditional one overrides.
     final: dict[str, int] = {}
     for section in sections:
@@ -708,22 +1010,34 @@ def render_function(name: str, sections: list[list[Stmt]]) -> Function:
 
     groups = []
     roots: dict[str, Condition] = {}
+    local: list[Stmt] = []
     macros: set[str] = set()
     size = False
     for section in sections:
         stmts = [s for s in section if kept(s)]
-        if not any(not s.title for s in stmts):
-            continue
         for stmt in stmts:
             if stmt.root is not None:
                 roots[stmt.root] = roots.get(stmt.root, NEVER) | stmt.condition
             macros.update(stmt.macros)
             size = size or stmt.size
-        groups.append(wrap_lines((s.condition, s.lines) for s in stmts))
+        local += [s for s in stmts if s.decl]
+        stmts = [s for s in stmts if not s.decl]
+        if not any(not s.title for s in stmts):
+            continue
+        groups.append(wrap_lines(((s.condition, s.lines) for s in stmts), merge_else=True))
     decls = wrap_lines(
-        (roots[root], f"    {decl}") for root, decl in LOCAL_DECLS.items() if decl and root in roots
+        (roots[root], f"    {style.decl_for(root)}")
+        for root, _ in style.local_decls
+        if root in roots
     )
-    text = _template("options_function.c.j2").render(name=name, decls=decls, groups=groups)
+    decls += wrap_lines((s.condition, s.lines) for s in local)
+    text = _template("options_function.c.j2").render(
+        name=name,
+        signature=signature or style.signature,
+        param=param or style.param,
+        decls=decls,
+        groups=groups,
+    )
     return Function(text=text.rstrip("\n"), macros=macros, size=size)
 
 
@@ -775,17 +1089,111 @@ def machine_alias(machine: Machine, family: Family) -> str | None:
     return machine.alias_name or family.alias
 
 
+# Where a multi-line macro's backslashes go (QEMU aligns them in its IMPL macros).
+MACRO_BACKSLASH_COLUMN = 78
+
+
+def macro_text(head: str, body: list[str]) -> str:
+    """#define head, then `body` (indented by 4), with aligned backslashes."""
+    lines = [f"#define {head}", *(f"    {line}" for line in body)]
+    width = MACRO_BACKSLASH_COLUMN - 2
+    out = [f"{line.ljust(width)} \\" for line in lines[:-1]]
+    return "\n".join(out + lines[-1:])
+
+
+def impl_macro(style: FamilyStyle, namestr: str, desc: str | None, latest: list[str]) -> str:
+    """DEFINE_*_MACHINE_IMPL(latest, ...) as QEMU's s390-virtio-ccw.c, virt.c
+    and spapr.c write theirs: a class_init that runs the family's base
+    function (what the abstract parent's class_init sets in QEMU), then the
+    version's options function, sets the desc naming the version, applies
+    QEMU's deprecation rule and, for the newest, alias and default; the
+    TypeInfo; a registration function that applies QEMU's deletion rule."""
+    impl = style.impl
+    assert impl is not None
+
+    def sym(what: str) -> str:
+        return f"MACHINE_VER_SYM({what}, {style.prefix}, __VA_ARGS__)"
+
+    body = []
+    if style.instance_sym:
+        body += [
+            f"static void {sym('mach_init')}(MachineState *mach)",
+            "{",
+            *(f"    {line}" for line in impl.init_prologue),
+            f"    {sym(style.instance_sym)}(mach);",
+            f"    {style.init_fn}(mach);",
+            "}",
+        ]
+    body += [
+        f"static void {sym('class_init')}(",
+        "    ObjectClass *oc,",
+        "    void *data)",
+        "{",
+        "    MachineClass *mc = MACHINE_CLASS(oc);",
+        "    (void)data;",
+        f"    {style.base_fn}(mc);",
+        f"    {sym(style.options_sym)}(mc);",
+    ]
+    if desc is not None:
+        body.append(f"    mc->desc = {desc};")
+    if style.instance_sym:
+        body.append(f"    mc->init = {sym('mach_init')};")
+    body.append("    MACHINE_VER_DEPRECATION(__VA_ARGS__);")
+    if latest:
+        body.append("    if (latest) {")
+        if impl.latest_fn:
+            body.append(f"        {impl.latest_fn}(mc);")
+        else:
+            body += [f"        {line}" for line in latest]
+        body.append("    }")
+    body += [
+        "}",
+        f"static const TypeInfo {sym('info')} =",
+        "{",
+        f"    .name = MACHINE_VER_TYPE_NAME({namestr}, __VA_ARGS__),",
+        f"    .parent = {impl.parent_type},",
+        f"    .class_init = {sym('class_init')},",
+        "};",
+        f"static void {sym('register')}(void)",
+        "{",
+        "    MACHINE_VER_DELETION(__VA_ARGS__);",
+        f"    type_register_static(&{sym('info')});",
+        "}",
+        f"type_init({sym('register')}){';' if impl.trailing_semicolon else ''}",
+    ]
+    return macro_text(f"{style.define_impl}(latest, ...)", body)
+
+
+_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def cpu_statements(lines: list[str]) -> tuple[list[Stmt], list[Stmt]]:
+    """compiler.cpumodels' statements for one machine's instance options:
+    (static declarations, which QEMU writes before the call to the newer
+    version's instance options, the others in order)."""
+    decls, body = [], []
+    for text in lines:
+        text = text.strip()
+        if not text:
+            continue
+        indented = "\n".join(
+            line if line.startswith("#") or not line.strip() else f"    {line}"
+            for line in text.split("\n")
+        )
+        names = {n for n in _NAME_RE.findall(text) if n in INSTANCE_HEADERS or n in MACRO_HEADERS}
+        stmt = Stmt(indented, macros=tuple(sorted(names)), decl=text.startswith("static "))
+        (decls if stmt.decl else body).append(stmt)
+    return decls, body
+
+
 class MachineFiles:
     """Every machine of every styled family, where it exists and where its
     options function is needed."""
 
     def __init__(self, corpus: Corpus):
         self.corpus = corpus
-        self.families: list[tuple[Family, FamilyStyle]] = []
-        for name, style in FAMILY_STYLES.items():
-            family = corpus.families.get(name)
-            if family is not None and not family.abstract:
-                self.families.append((family, style))
+        self.families: list[tuple[Family, FamilyStyle]] = styled_families(corpus)
+        self.placement = SetPlacement.of(corpus)
         self.machines: dict[str, list[Machine]] = {}
         self.home: dict[int, tuple[Family, FamilyStyle]] = {}
         for family, style in self.families:
@@ -863,52 +1271,208 @@ class FileWriter:
         self.files = files
         self.corpus = files.corpus
         self.path = path
+        self.preamble: list[Unit] = []  # file-level arrays and helpers, before the macros
         self.units: list[Unit] = []
-        self.forward: list[tuple[Condition, str]] = []
+        self.forward: dict[str, tuple[Condition, str]] = {}
         self.defined: set[str] = set()
         self.macro_defs: list[dict] = []
         self.macros: dict[str, Condition] = {}  # where the file names each macro
         self.size = False
+        self.arrays = False  # GlobalProperty initializers in the file
+        self.uses: list[str] = []  # what the file names from QEMU's own source file
 
-    def add_function(self, condition: Condition, name: str, sections) -> None:
-        function = render_function(name, sections)
-        for macro in function.macros:
+    def use(self, condition: Condition, macros) -> None:
+        for macro in macros:
             self.macros[macro] = self.macros.get(macro, NEVER) | condition
+
+    def add_function(
+        self, condition: Condition, name: str, sections, style: FamilyStyle, **kwargs
+    ) -> None:
+        comment = kwargs.pop("comment", None)
+        function = render_function(name, sections, style, **kwargs)
+        self.use(condition, function.macros)
         self.size = self.size or function.size
-        self.units.append(Unit(condition, function.text))
+        text = function.text if comment is None else f"{comment}\n{function.text}"
+        self.units.append(Unit(condition, text))
         self.defined.add(name)
 
-    def call_parent(self, machine: Machine) -> Stmt:
+    def note_symbols(self, assigns) -> None:
+        for assign in assigns:
+            if assign.value.kind == "symbol":
+                name = assign.value.text.lstrip("&")
+                if name not in self.uses:
+                    self.uses.append(name)
+
+    def parent_of(self, machine: Machine, what: str) -> tuple[Family, FamilyStyle]:
         parent = machine.parent
         if id(parent) not in self.files.home:
             raise CBackendError(
                 f"{where(machine)}: {machine.name} inherits {parent.name}, whose family has "
-                "no C style: its options function is not written"
+                f"no C style: its {what} function is not written"
             )
-        _, parent_style = self.files.home[id(parent)]
-        name = self.files.options_fn(parent)
-        if parent_style.path != self.path:
+        family, style = self.files.home[id(parent)]
+        if style.path != self.path:
             raise CBackendError(
-                f"{where(machine)}: {machine.name} inherits {parent.name}, whose options "
-                f"function {name}() is static in {parent_style.path}, not {self.path}"
+                f"{where(machine)}: {machine.name} inherits {parent.name}, whose {what} "
+                f"function is static in {style.path}, not {self.path}"
             )
+        return family, style
+
+    def call(self, machine: Machine, name: str, argument: str, signature: str) -> Stmt:
         if name not in self.defined:
-            self.forward.append((self.files.needed(parent), name))
-        return Stmt(f"    {name}(m);")
+            self.forward.setdefault(name, (NEVER, f"static void {name}({signature});"))
+            condition, line = self.forward[name]
+            self.forward[name] = (condition | self.files.needed(machine), line)
+        return Stmt(f"    {name}({argument});")
+
+    def call_parent(self, machine: Machine, style: FamilyStyle) -> Stmt:
+        _, parent_style = self.parent_of(machine, "options")
+        name = parent_style.options_fn(machine.parent)
+        return self.call(machine.parent, name, style.param, parent_style.signature)
+
+    def call_parent_instance(self, machine: Machine) -> Stmt:
+        _, parent_style = self.parent_of(machine, "instance options")
+        if parent_style.instance_sym is None:
+            raise CBackendError(
+                f"{where(machine)}: {machine.name} inherits {machine.parent.name}, whose "
+                "family has no instance options"
+            )
+        name = parent_style.instance_fn(machine.parent)
+        return self.call(machine.parent, name, "machine", "MachineState *machine")
+
+    # -- compat sets
+
+    def local_array(self, compat: CompatSet, array: str) -> Stmt:
+        """static GlobalProperty compat[] = {...}; inside an options function."""
+        macros: set[str] = set()
+        lines = [f"    static GlobalProperty {array}[] = {{"]
+        for line in wrap_lines(self.set_lines(compat, macros)):
+            lines.append(line if line.startswith("#") else f"    {line}")
+        lines.append("    };")
+        self.arrays = True
+        return Stmt("\n".join(lines), macros=tuple(sorted(macros)), decl=True)
+
+    def set_lines(self, compat: CompatSet, macros: set[str]):
+        for entry in compat.entries:
+            if is_host_guard(entry.guard):
+                raise CBackendError(
+                    f"{where(entry)}: {compat.display}: an entry under a host guard "
+                    f"({entry.guard}) cannot be in the array {self.path} keeps this set in "
+                    "(entries under host guards need the tables' _host arrays)"
+                )
+            for line in entry_line(entry, macros).split("\n"):
+                yield Condition.of(entry.guard), line
+
+    def static_array(self, condition: Condition, compat: CompatSet) -> None:
+        """A family-wide set as a static array of the file (virt.c's arm_virt_compat)."""
+        macros: set[str] = set()
+        name = set_name(compat)
+        entries = wrap_lines(self.set_lines(compat, macros))
+        if entries:
+            text = "\n".join([f"static GlobalProperty {name}[] = {{", *entries, "};"])
+        else:
+            text = f"static GlobalProperty {name}[] = {{}};"
+        text += f"\nstatic const size_t {name}_len = G_N_ELEMENTS({name});"
+        self.use(condition, macros)
+        self.arrays = True
+        self.preamble.append(Unit(condition, text))
+
+    def compat_stmts(self, refs, style: FamilyStyle) -> list[Stmt]:
+        """compat_props_add() for each set, in order; a local set's array too."""
+        placement = self.files.placement
+        sets = [self.corpus.compat_sets[ref.key] for ref in refs]
+        local = [c for c in sets if c.key in placement.local and c.entries]
+        stmts = []
+        for ref, compat in zip(refs, sets):
+            name = set_name(compat)
+            if compat.key in placement.local:
+                if compat.scope not in style.local_scopes:
+                    raise CBackendError(
+                        f"{where(ref)}: {compat.display}: sets of scope {compat.scope} are "
+                        f"arrays inside the options functions of {placement.local[compat.key]}, "
+                        f"which {style.qemu_source}'s functions cannot add"
+                    )
+                if not compat.entries:
+                    continue  # nothing to add: QEMU writes no empty local array
+                array = "compat" if len(local) == 1 else name
+                stmts.append(self.local_array(compat, array))
+                stmts.append(Stmt(compat_props_add(array, style.param, f"G_N_ELEMENTS({array})")))
+                continue
+            home = placement.static.get(compat.key)
+            if home is not None and home != self.path:
+                raise CBackendError(
+                    f"{where(ref)}: {compat.display} is a static array of {home}, "
+                    f"not of {self.path}"
+                )
+            stmts.append(Stmt(compat_props_add(name, style.param)))
+        return stmts
+
+    def lineage_sections(self, family: Family, style: FamilyStyle) -> list[list[Stmt]]:
+        """What a family and the families it extends say, most basic first: a
+        section per family (titled when there are several), then their sets."""
+        sections = []
+        lineage = family.lineage()
+        for member in lineage:
+            stmts = []
+            if member.desc is not None:
+                if version_desc(member.desc, member.location, style) is None:
+                    desc = c_string_at(member.desc, member.location)
+                    stmts.append(assignment(f"{style.param}->desc", desc))
+            stmts += option_stmts(member.options, self.corpus, style)
+            self.note_symbols(member.options)
+            if stmts:
+                if len(lineage) > 1:
+                    title = c_comment_text(f"family {member.name}")
+                    stmts.insert(0, Stmt(f"    /* {title} */", title=True))
+                sections.append(stmts)
+        refs = [ref for member in lineage for ref in member.compat]
+        sections.append(self.compat_stmts(refs, style))
+        return sections
+
+    def family_static_sets(self, family: Family, condition: Condition) -> None:
+        placement = self.files.placement
+        seen = set()
+        for member in family.lineage():
+            for ref in member.compat:
+                if placement.static.get(ref.key) == self.path and ref.key not in seen:
+                    seen.add(ref.key)
+                    self.static_array(condition, self.corpus.compat_sets[ref.key])
+
+    # -- families
 
     def versioned_family(self, family: Family, style: FamilyStyle) -> None:
         machines = self.files.machines[family.name]
-        roots = [m for m in machines if m.parent is None]
+        impl = style.impl
+        if impl is not None and not machines:
+            return  # no DEFINE line would call anything
+        # The base function: called by every class_init of the IMPL macro,
+        # or by the options functions of the machines without a parent.
+        callers = machines if impl is not None else [m for m in machines if m.parent is None]
         base_condition = ALWAYS
-        if roots:
-            base_condition = self.files.needed(roots[0])
-            for machine in roots[1:]:
-                base_condition = base_condition | self.files.needed(machine)
-        self.add_function(base_condition, style.base_fn, lineage_sections(family, self.corpus))
+        if callers:
+            base_condition = NEVER
+            for machine in callers:
+                base_condition = base_condition | (
+                    self.files.exists(machine) if impl is not None else self.files.needed(machine)
+                )
+        self.family_static_sets(family, base_condition)
+        comment = None
+        if style.base_origin:
+            comment = "\n".join(
+                block_comment(f"{family.name}: what QEMU sets in {style.base_origin}", "")
+            )
+        self.add_function(
+            base_condition,
+            style.base_fn,
+            self.lineage_sections(family, style),
+            style,
+            comment=comment,
+        )
 
         namestr = c_string_at(machine_namestr(family), family.location)
         used: dict[str, dict] = {}
         newest = machines[0] if machines else None
+        latest: list[Stmt] = []
         for machine in machines:
             alias = machine_alias(machine, family)
             is_default = machine.default is not None
@@ -925,77 +1489,145 @@ class FileWriter:
                     "params": "major, minor",
                     "is_default": "true" if is_default else "false",
                     "alias": "NULL" if alias is None else c_string_at(alias, family.location),
+                    "latest": "true",
                 }
-            elif len(parts) in (2, 3):
+                if alias is not None:
+                    latest.append(assignment("mc->alias", c_string_at(alias, family.location)))
+                if is_default:
+                    latest.append(assignment("mc->is_default", "true"))
+            elif len(parts) == 2 or (len(parts) == 3 and impl is None):
                 macro = style.define if len(parts) == 2 else f"{style.define}_BUGFIX"
                 params = "major, minor" if len(parts) == 2 else "major, minor, micro"
-                used.setdefault(macro, {"params": params, "is_default": "false", "alias": "NULL"})
+                used.setdefault(
+                    macro,
+                    {"params": params, "is_default": "false", "alias": "NULL", "latest": "false"},
+                )
             else:
                 raise CBackendError(f"{where(machine)}: {machine.name}: no DEFINE macro for it")
 
             if machine.parent is not None:
-                call = self.call_parent(machine)
+                call = [self.call_parent(machine, style)]
+            elif impl is None:
+                call = [Stmt(f"    {style.base_fn}({style.param});")]
             else:
-                call = Stmt(f"    {style.base_fn}(m);")
-            stmts = [call, *compat_stmts(machine.compat, self.corpus)]
-            stmts += self.own_family_desc(machine, family)
-            stmts += option_stmts(machine.options, self.corpus)
-            self.add_function(self.files.needed(machine), style.options_fn(machine), [stmts])
-            define = f"{macro}({', '.join(str(p) for p in parts)});"
+                call = []  # the IMPL macro's class_init calls the base function
+            stmts = [*call, *self.compat_stmts(machine.compat, style)]
+            stmts += self.own_family_desc(machine, family, style)
+            stmts += option_stmts(machine.options, self.corpus, style)
+            self.note_symbols(machine.options)
+            if style.instance_sym:
+                self.instance_function(machine, style)
+            comment = None
+            if style.machine_comment:
+                comment = f"/*\n * {c_comment_text(machine.name)}\n */"
+            self.add_function(
+                self.files.needed(machine),
+                style.options_fn(machine),
+                [stmts],
+                style,
+                comment=comment,
+            )
+            semicolon = "" if impl is not None and impl.trailing_semicolon else ";"
+            define = f"{macro}({', '.join(str(p) for p in parts)}){semicolon}"
             self.units.append(Unit(self.files.exists(machine), define))
 
+        if impl is not None:
+            self.impl_family(family, style, base_condition, namestr, used, latest)
+            return
         order = [style.define, f"{style.define}_AS_LATEST", f"{style.define}_BUGFIX"]
         for name in order:
+            if name in used:
+                info = used[name]
+                self.macro_defs.append(
+                    {
+                        "name": name,
+                        "params": info["params"],
+                        "body": f"{style.define_impl}({style.prefix}, {namestr}, "
+                        f"{style.init_fn}, {info['is_default']}, {info['alias']}, "
+                        f"{info['params']});",
+                    }
+                )
+
+    def impl_family(self, family, style, condition, namestr, used, latest) -> None:
+        """The IMPL macro, its DEFINE wrappers and the newest's function."""
+        impl = style.impl
+        lines = [s.lines.strip() for s in latest]
+        if impl.latest_fn and latest:
+            function = render_function(impl.latest_fn, [latest], style)
+            self.preamble.append(Unit(condition, function.text))
+        desc = family_desc_version(family, style)
+        self.macro_defs.append({"text": impl_macro(style, namestr, desc, lines)})
+        for name in (f"{style.define}_AS_LATEST", style.define):
             if name in used:
                 self.macro_defs.append(
                     {
                         "name": name,
-                        "impl": style.define_impl,
-                        "prefix": style.prefix,
-                        "namestr": namestr,
-                        "init_fn": style.init_fn,
-                        **used[name],
+                        "params": used[name]["params"],
+                        "body": f"{style.define_impl}({used[name]['latest']}, "
+                        f"{used[name]['params']})",
                     }
                 )
+        front = [f"{style.init_fn}()"] if style.instance_sym else []
+        front += [line.split(" = ")[0] for line in impl.init_prologue]
+        self.uses = front + [name for name in self.uses if name not in front]
 
-    def own_family_desc(self, machine: Machine, family: Family) -> list[Stmt]:
-        """m->desc for a machine whose parent is of another family: the
+    def instance_function(self, machine: Machine, style: FamilyStyle) -> None:
+        """ccw_machine_X_Y_instance_options(): the next newer version's, then
+        the machine's CPU-model statements (compiler.cpumodels)."""
+        lines = cpumodels.machine_cpu_c_lines(self.corpus, machine)
+        decls, body = cpu_statements(list(lines or []))
+        call = [self.call_parent_instance(machine)] if machine.parent is not None else []
+        self.add_function(
+            self.files.needed(machine),
+            style.instance_fn(machine),
+            [[*decls, *call, *body]],
+            style,
+            signature="MachineState *machine",
+            param="machine",
+        )
+
+    def own_family_desc(self, machine: Machine, family: Family, style: FamilyStyle) -> list[Stmt]:
+        """The desc for a machine whose parent is of another family: the
         parent's function set the parent family's."""
         if machine.parent is None or machine.parent.family == machine.family:
             return []
-        desc = family_desc(family)
-        return [] if desc is None else [assignment("m->desc", desc)]
+        desc = family_desc(family, style)
+        return [] if desc is None else [assignment(f"{style.param}->desc", desc)]
 
     def pc_machine_family(self, family: Family, style: FamilyStyle) -> None:
         """DEFINE_PC_MACHINE(suffix, "name", init, options function) per machine."""
         corpus = self.corpus
+        param = style.param
         for machine in self.files.machines[family.name]:
-            own = compat_stmts(machine.compat, corpus) if machine.parent is not None else []
             if machine.parent is not None:
-                sections = [[self.call_parent(machine), *own]]
+                own = self.compat_stmts(machine.compat, style)
+                sections = [[self.call_parent(machine, style), *own]]
             else:
-                sections = lineage_sections(family, corpus)
-                sections.append(compat_stmts(machine.compat, corpus))
-            facts = self.own_family_desc(machine, family)
+                sections = self.lineage_sections(family, style)
+                sections.append(self.compat_stmts(machine.compat, style))
+            facts = self.own_family_desc(machine, family, style)
             alias = machine_alias(machine, family)
             if alias is not None:
-                facts.append(assignment("m->alias", c_string_at(alias, machine.location)))
+                facts.append(assignment(f"{param}->alias", c_string_at(alias, machine.location)))
             if machine.default is not None:
-                facts.append(assignment("m->is_default", "true"))
+                facts.append(assignment(f"{param}->is_default", "true"))
             reason = lifecycle.deprecation_reason(
                 machine, corpus.lifecycle, corpus.current_release, family.manual_lifecycle
             )
             if reason is not None:
                 facts.append(
-                    assignment("m->deprecation_reason", c_string_at(reason, machine.location))
+                    assignment(
+                        f"{param}->deprecation_reason", c_string_at(reason, machine.location)
+                    )
                 )
-            facts += option_stmts(machine.options, corpus)
+            facts += option_stmts(machine.options, corpus, style)
+            self.note_symbols(machine.options)
             if machine.parent is not None:
                 sections[0] += facts
             else:
                 sections.append(facts)
             name = style.options_fn(machine)
-            self.add_function(self.files.needed(machine), name, sections)
+            self.add_function(self.files.needed(machine), name, sections, style)
             args = [
                 pc_machine_suffix(machine),
                 c_string_at(machine.name, machine.location),
@@ -1003,6 +1635,24 @@ class FileWriter:
                 name,
             ]
             self.units.append(Unit(self.files.exists(machine), define_call(style.define, args)))
+
+    def note(self, families) -> str:
+        style = families[0][1]
+        if style.impl is None:
+            init_fns = ", ".join(f"{s.init_fn}()" for _, s in families)
+            return (
+                f"QEMU writes these in {style.qemu_source}, after the machine init "
+                f"functions they name ({init_fns})."
+            )
+        text = (
+            f"This is the versioned-machine part of QEMU's {style.qemu_source}, from its "
+            f"{style.define_impl} macro on"
+        )
+        if self.uses:
+            text += (
+                f", and uses what that file defines or declares before it: {', '.join(self.uses)}"
+            )
+        return text + "."
 
     def render(self, families, sources: list[str]) -> str:
         for family, style in families:
@@ -1013,7 +1663,7 @@ class FileWriter:
         # Each header under the "or" of where the file names its macros.
         headers: dict[str, Condition] = {}
         for macro in sorted(self.macros):
-            header = MACRO_HEADERS.get(macro)
+            header = MACRO_HEADERS.get(macro) or INSTANCE_HEADERS.get(macro)
             if header is not None:
                 headers[header] = headers.get(header, NEVER) | self.macros[macro]
         includes = ordered_includes(
@@ -1023,28 +1673,35 @@ class FileWriter:
             [HEADER.removeprefix("c/")],
         )
         conditional = [(c, h) for h, c in headers.items() if not c.always]
-        init_fns = ", ".join(f"{style.init_fn}()" for _, style in families)
-        note = (
-            f"QEMU writes these in {families[0][1].qemu_source}, after the machine init "
-            f"functions they name ({init_fns})."
-        )
-        body = []
-        for condition, units in blocks((u.condition, u.text) for u in self.units):
-            text = "\n\n".join(units)
-            if not condition.always:
-                text = f"{condition.open()}\n{text}\n#endif"
-            body.append(text)
-        forward = wrap_lines(
-            (condition, f"static void {name}(MachineClass *m);")
-            for name, condition in dict((n, c) for c, n in self.forward).items()
-        )
+
+        def joined(units):
+            out = []
+            for condition, texts in blocks((u.condition, u.text) for u in units):
+                text = "\n\n".join(texts)
+                if not condition.always:
+                    text = f"{condition.open()}\n{text}\n#endif"
+                out.append(text)
+            return out
+
+        forward = wrap_lines(self.forward.values())
         return _template("machines.c.j2").render(
-            banner=banner(sources, note),
+            banner=banner(sources, self.note(families)),
             includes=include_lines(includes, conditional),
+            pragma=self.arrays,
+            preamble=joined(self.preamble),
             macros=self.macro_defs,
             forward=forward,
-            body=body,
+            body=joined(self.units),
         )
+
+
+def family_desc_version(family: Family, style: FamilyStyle) -> str | None:
+    """The IMPL macro's desc: the family's, when it names the version."""
+    descs = [(member.desc, member) for member in family.lineage() if member.desc is not None]
+    if not descs:
+        return None
+    desc, member = descs[-1]
+    return version_desc(desc, member.location, style)
 
 
 def render_machines(corpus: Corpus, sources: list[str]) -> dict[str, str]:

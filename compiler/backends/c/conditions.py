@@ -13,6 +13,8 @@ Host guards (host.os, host.kernel, accel, feature) become C expressions over
 
 from __future__ import annotations
 
+from .. import BackendError
+
 from dataclasses import dataclass
 
 from ...model import Guard
@@ -36,7 +38,7 @@ KERNEL_COMPARE = (">=", "<=", "==", "!=", ">", "<")
 _PRIMARY, _AND, _OR = 0, 1, 2
 
 
-class CBackendError(ValueError):
+class CBackendError(BackendError, ValueError):
     """The model holds something C cannot express; the message says where."""
 
 
@@ -171,6 +173,14 @@ class Condition:
         expr = self.expr
         return None if expr is None else expr.text
 
+    def negates(self, other: "Condition") -> bool:
+        """Whether exactly one of the two holds, whatever the build: the
+        second of two adjacent blocks can then be an #else."""
+        mine, theirs = self.expr, other.expr
+        if mine is None or theirs is None:
+            return False
+        return _negate(mine).text == theirs.text or _negate(theirs).text == mine.text
+
     def open(self) -> str:
         """The opening line: #ifdef X, #ifndef X or #if EXPR."""
         text = self.key
@@ -208,17 +218,26 @@ def blocks(items):
     return grouped
 
 
-def wrap_lines(items) -> list[str]:
+def wrap_lines(items, merge_else: bool = False) -> list[str]:
     """Lines under (condition, line) pairs, consecutive equal conditions in
-    one #if ... #endif."""
+    one #if ... #endif; with `merge_else`, a block right after one whose
+    condition it negates is its #else (virt.c's default CPU type)."""
     lines: list[str] = []
+    previous = None  # the condition of the block just closed, if it may take an #else
     for condition, group in blocks(items):
         if condition.always:
             lines.extend(group)
+            previous = None
+        elif merge_else and previous is not None and previous.negates(condition):
+            lines[-1] = "#else"
+            lines.extend(group)
+            lines.append("#endif")
+            previous = None
         else:
             lines.append(condition.open())
             lines.extend(group)
             lines.append("#endif")
+            previous = condition
     return lines
 
 

@@ -1,7 +1,10 @@
 """JSON backend: generated/json/<target>.json, query-machines shaped.
 
 Each machine carries what QMP query-machines reports plus its family, version,
-options and compat-props with provenance.  The schema ships beside this file
+options and compat-props with provenance.  A target with CPU models (s390x)
+also gets a top-level "cpu-models" (features, groups, definitions, compiled
+feature sets, 'qemu' lists, the host-recommended expansion) and each of its
+machines its effective "cpu-models" defaults.  The schema ships beside this file
 (machines.schema.json).  Entries are rendered once per target and shared by
 every machine that applies them, which keeps the build linear in its output.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ... import cpumodels
 from ...resolve import Resolved, ResolvedMachine, ResolvedProp, ResolvedTarget
 
 SCHEMA_PATH = Path(__file__).with_name("machines.schema.json")
@@ -83,7 +87,42 @@ def machine_object(machine: ResolvedMachine) -> dict:
         }
         for name, option in sorted(machine.options.items())
     }
+    obj.update(cpu_model_fields(machine))
     return obj
+
+
+def cpu_model_fields(machine: ResolvedMachine) -> dict:
+    """A machine's effective CPU-model defaults (targets with CPU models only)
+    and the instance globals its instance options set."""
+    state = machine.cpu_models
+    if state is None:
+        return {}
+    fields = {"cpu-models": cpumodels.machine_json(state.info, state)}
+    if state.instance_globals:
+        fields["instance-globals"] = cpumodels.instance_globals_json(state)
+    return fields
+
+
+def render_cpu_models(info) -> str:
+    """The target's "cpu-models" member: one line per feature, group,
+    definition, feature-set level and 'qemu' list."""
+    facts = cpumodels.target_json(info)
+    out = ['  "cpu-models": {\n']
+    items = []
+    for key, value in facts.items():
+        if isinstance(value, list) and value:
+            inner = ",\n      ".join(json.dumps(v, ensure_ascii=False) for v in value)
+            items.append(f"    {json.dumps(key)}: [\n      {inner}\n    ]")
+        elif isinstance(value, dict) and value and key != "host-recommended":
+            inner = ",\n      ".join(
+                f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in value.items()
+            )
+            items.append(f"    {json.dumps(key)}: {{\n      {inner}\n    }}")
+        else:
+            items.append(f"    {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
+    out.append(",\n".join(items))
+    out.append("\n  },\n")
+    return "".join(out)
 
 
 def machine_json(machine: ResolvedMachine) -> dict:
@@ -109,8 +148,10 @@ def render_target(
         f'  "target": {json.dumps(target.name)},\n',
         f'  "binary": {json.dumps(target.binary)},\n',
         f'  "config": {json.dumps(resolved_config)},\n',
-        '  "machines": [',
     ]
+    if resolved_target.cpu_models is not None:
+        out.append(render_cpu_models(resolved_target.cpu_models))
+    out.append('  "machines": [')
     for index, machine in enumerate(resolved_target.machines):
         out.append(",\n    {\n" if index else "\n    {\n")
         for key, value in machine_object(machine).items():

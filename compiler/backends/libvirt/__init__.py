@@ -15,6 +15,13 @@ generated/libvirt/qemucaps-<target>.xml
     It is not a loadable cache: the probe timestamps, flags and CPU models
     libvirt also stores there are host facts this compiler does not have.
 
+generated/libvirt/domcaps-<target>.xml (targets with a cpu-models block: s390x)
+    `virsh domcapabilities --disable-deprecated-features` for the default
+    machine, CPU part: the host-model CPU with every deprecated feature it has
+    as policy='disable' (libvirt's deprecated_features='off'), valid against
+    libvirt's domaincaps.rng.  The host stands for the cpu-models block's
+    'host-model' definition (gen17a) with its default features.
+
 Every value comes from the resolved model; libvirt's own policy (its preferred
 default machine per architecture, the order it probes accelerators in) is
 spelled out below.  Output is written the way libvirt's virBuffer writes it:
@@ -322,8 +329,99 @@ def render_qemucaps(resolved_target: ResolvedTarget, sources: list[str]) -> str:
     return buf.text()
 
 
+# ---------------------------------------------------------------------------
+# domcaps-<target>.xml (targets with CPU models: s390x)
+
+# CPU models the binary offers besides its CPU definitions (target/s390x
+# cpu_models.c registers 'qemu' and 'max', and 'host' under KVM, which libvirt
+# leaves out of the custom list: it is host-passthrough); libvirt reports their
+# vendor as 'unknown' and the definitions' as 'IBM'.
+EXTRA_CPU_MODELS = ("max", "qemu")
+CPU_VENDOR = "IBM"
+
+# What libvirt's qemu driver reports for the other CPU modes on s390x with KVM
+# (tests/domaincapsdata/qemu_10.0.0.s390x.xml).
+PASSTHROUGH_MIGRATABLE = ("off",)
+MAXIMUM_MIGRATABLE = ("on", "off")
+
+
+def cpu_model_usable(info, definition, base: bool) -> bool:
+    """QEMU's check_unavailable_features against the host model: nothing newer
+    than the host's definition, no feature the host lacks."""
+    host = info.host
+    if (definition.gen, definition.ga) > (host.gen, host.ga):
+        return False
+    sets = info.sets.level_sets(definition)
+    wanted = sets["base"] if base else sets["default"]
+    return wanted & ~info.host_features() == 0
+
+
+def format_enum(buf: Buffer, name: str, values) -> None:
+    buf.open(f"<enum name='{escape(name)}'>")
+    for value in values:
+        buf.line(f"<value>{escape(value)}</value>")
+    buf.close("</enum>")
+
+
+def render_domcaps(resolved_target: ResolvedTarget, sources: list[str]) -> str:
+    """`virsh domcapabilities --disable-deprecated-features` for a KVM guest of
+    the target's default machine, CPU part only (the other elements are
+    libvirt driver facts): host-model is the host CPU as QEMU's static
+    expansion reports it ('<definition>-base' plus the features added to
+    (require) or removed from (disable) its base set, groups collapsed), with
+    every deprecated feature it has turned to policy='disable' -- what
+    <cpu mode='host-model' deprecated_features='off'/> gives a guest.  The
+    host is the definition the cpu-models block names in 'host-model'."""
+    info = resolved_target.cpu_models
+    target = resolved_target.target
+    machines = probed_machines(resolved_target)
+    buf = Buffer()
+    buf.parts.append(banner(sources))
+    buf.open("<domainCapabilities>")
+    buf.line(f"<path>{escape(emulator_path(target.binary))}</path>")
+    buf.line("<domain>kvm</domain>")
+    if machines:
+        buf.line(f"<machine>{escape(machines[0]['name'])}</machine>")
+    buf.line(f"<arch>{escape(target.arch)}</arch>")
+    if machines:
+        buf.line(f"<vcpu max='{machines[0]['maxCpus']}'/>")
+    buf.open("<cpu>")
+    buf.open("<mode name='host-passthrough' supported='yes'>")
+    format_enum(buf, "hostPassthroughMigratable", PASSTHROUGH_MIGRATABLE)
+    buf.close("</mode>")
+    buf.open("<mode name='maximum' supported='yes'>")
+    format_enum(buf, "maximumMigratable", MAXIMUM_MIGRATABLE)
+    buf.close("</mode>")
+    recommended = info.host_recommended() if info.host is not None else None
+    if recommended:
+        buf.open("<mode name='host-model' supported='yes'>")
+        buf.line(f"<model fallback='forbid'>{escape(recommended['model']['name'])}</model>")
+        for name, enabled in recommended["model"]["props"].items():
+            policy = "require" if enabled else "disable"
+            buf.line(f"<feature policy='{policy}' name='{escape(name)}'/>")
+        buf.close("</mode>")
+    else:
+        buf.line("<mode name='host-model' supported='no'/>")
+    buf.open("<mode name='custom' supported='yes'>")
+    models = []
+    for definition in info.definitions:
+        for base in (False, True):
+            name = f"{definition.name}-base" if base else definition.name
+            usable = info.host is None or cpu_model_usable(info, definition, base)
+            models.append((name, "yes" if usable else "no", CPU_VENDOR))
+    models += [(name, "yes", "unknown") for name in EXTRA_CPU_MODELS]
+    for name, usable, vendor in sorted(models):
+        buf.line(f"<model usable='{usable}' vendor='{vendor}'>{escape(name)}</model>")
+    buf.close("</mode>")
+    buf.close("</cpu>")
+    buf.close("</domainCapabilities>")
+    return buf.text()
+
+
 def emit(resolved: Resolved, sources: list[str]) -> dict[str, str]:
     outputs = {"libvirt/capabilities.xml": render_capabilities(resolved, sources)}
     for name, resolved_target in resolved.targets.items():
         outputs[f"libvirt/qemucaps-{name}.xml"] = render_qemucaps(resolved_target, sources)
+        if resolved_target.cpu_models is not None:
+            outputs[f"libvirt/domcaps-{name}.xml"] = render_domcaps(resolved_target, sources)
     return outputs

@@ -1,7 +1,7 @@
 /*
  * Test stand-in for QEMU's include/hw/boards.h: the MachineClass fields the
- * generated options functions assign, compat_props_add(), and the
- * versioned-machine naming macros (written afresh for two and three version
+ * generated options functions assign, MachineState, compat_props_add(), and
+ * the versioned-machine macros (written afresh for two and three version
  * numbers: major.minor and major.minor.micro).
  */
 #ifndef HW_BOARDS_H
@@ -13,8 +13,17 @@
 #define TYPE_MACHINE_SUFFIX "-machine"
 #define TYPE_MACHINE "machine"
 
+/* exec/cpu-common.h */
+typedef uint64_t ram_addr_t;
+
+typedef struct MachineState {
+    Object parent_obj;
+} MachineState;
+
 typedef struct SMPCompatProps {
     bool prefer_sockets;
+    bool books_supported;
+    bool drawers_supported;
 } SMPCompatProps;
 
 typedef struct MachineClass {
@@ -43,9 +52,16 @@ typedef struct MachineClass {
     uint64_t smbios_memory_device_size;
     SMPCompatProps smp_props;
     GPtrArray *compat_props;
+
+    void (*init)(MachineState *state);
+    ram_addr_t (*fixup_ram_size)(ram_addr_t size);
+    int minimum_page_bits;
+    bool ignore_memory_transaction_failures;
+    bool nvdimm_supported;
 } MachineClass;
 
 #define MACHINE_CLASS(klass) ((MachineClass *)(klass))
+#define MACHINE_GET_CLASS(obj) ((MachineClass *)((Object *)(obj))->class)
 
 static inline void compat_props_add(GPtrArray *arr, GlobalProperty props[], size_t nelem)
 {
@@ -70,5 +86,18 @@ static inline void compat_props_add(GPtrArray *arr, GlobalProperty props[], size
     prefix "-" #major "." #minor "." #micro TYPE_MACHINE_SUFFIX
 #define MACHINE_VER_TYPE_NAME(prefix, ...) \
     MTC_STUB_PICK(__VA_ARGS__, MTC_STUB_NAME3, MTC_STUB_NAME2, unused)(prefix, __VA_ARGS__)
+
+#define MTC_STUB_STR2(major, minor) #major "." #minor
+#define MTC_STUB_STR3(major, minor, micro) #major "." #minor "." #micro
+#define MACHINE_VER_STR(...) \
+    MTC_STUB_PICK(__VA_ARGS__, MTC_STUB_STR3, MTC_STUB_STR2, unused)(__VA_ARGS__)
+
+/*
+ * QEMU's deprecation and deletion rules (MACHINE_VER_DEPRECATION sets
+ * deprecation_reason, MACHINE_VER_DELETION skips registering): left out,
+ * as mtc's JSON states their outcome.
+ */
+#define MACHINE_VER_DEPRECATION(...) do { } while (0)
+#define MACHINE_VER_DELETION(...) do { } while (0)
 
 #endif

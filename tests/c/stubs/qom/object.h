@@ -10,6 +10,13 @@ typedef struct ObjectClass {
     const char *type_name;
 } ObjectClass;
 
+/* An instance knows its class (object_get_class()). */
+typedef struct Object {
+    ObjectClass *class;
+} Object;
+
+#define OBJECT_CLASS(klass) ((ObjectClass *)(klass))
+
 typedef struct TypeInfo {
     const char *name;
     const char *parent;
