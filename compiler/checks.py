@@ -14,7 +14,7 @@ from datetime import date
 
 from . import lifecycle, values
 from .diagnostics import Diagnostics, Location
-from .model import BUILD_ATOMS, Corpus, Family, Machine, OptionDecl, SetRef, gen_ga_text
+from .model import BUILD_ATOMS, Corpus, Machine, OptionDecl, SetRef, gen_ga_text
 from .versions import Version
 
 # QEMU's accelerators and meson's host_os names.

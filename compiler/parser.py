@@ -44,6 +44,14 @@ TERMINAL_NAMES = {
     "SIZE": "a size such as 16GiB",
     "OPTION_TYPE": "an option type (bool, int, str, size, typename, enum)",
     "OPTIONAL": "'optional'",
+    "GEN_GA": "a CPU generation and GA such as gen15.1",
+    "CPU_NAME": "a CPU model or feature name",
+    "QOM_TYPE": "a QOM property type (bool, uint32, OnOffAuto, ...)",
+    "PLATFORM_NAME": "a platform name",
+    "CONFIG_REF": "config.CONFIG_X",
+    "COMPARE": "a comparison (>=, <=, ==, !=, >, <)",
+    "CSYMBOL": "a C symbol",
+    "ON_OFF": "on or off",
     "$END": "end of file",
 }
 

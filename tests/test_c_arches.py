@@ -9,7 +9,6 @@ written out literally here; never from the C backend itself.
 """
 
 import filecmp
-import json
 import re
 import shutil
 

@@ -6,7 +6,6 @@ chain from the newest version down, then its own.
 """
 
 import json
-import re
 
 import pytest
 

@@ -3,9 +3,8 @@
 import json
 
 import jsonschema
-import pytest
 
-from conftest import ROOT, run_mtc
+from conftest import run_mtc
 
 from compiler.backends.json import SCHEMA_PATH
 
