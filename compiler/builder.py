@@ -241,7 +241,7 @@ class Builder:
     def _name_or_string(self, token: Token) -> str:
         return self.string(token) if token.type == "STRING" else token.value
 
-    def _attach_comment(self, entry: CompatEntry, node: Tree) -> None:
+    def _attach_comment(self, entry: CompatEntry | OptionAssign, node: Tree) -> None:
         """A comment on the entry's line, else the comment lines just above it."""
         line = node.meta.line
         trailing = self.comments.get(node.meta.end_line)
@@ -357,7 +357,9 @@ class Builder:
             token = value_node.children[0]
             text = self.string(token) if kind == "string" else token.value
             value = Value(kind, text, self.loc(token))
-        return OptionAssign(name.value, value, self.loc(node), self.guard_clause(guard))
+        assign = OptionAssign(name.value, value, self.loc(node), self.guard_clause(guard))
+        self._attach_comment(assign, node)
+        return assign
 
     # -- guards, platforms, features ----------------------------------------------
     def _one_guard(self, existing: Guard | None, stmt: Tree) -> Guard | None:

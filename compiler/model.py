@@ -195,6 +195,8 @@ class OptionAssign:
     value: Value
     location: Location
     guard: Guard | None = None
+    comment: str | None = None  # travels into C, like an entry's
+    comment_above: bool = False
 
 
 @dataclass

@@ -664,3 +664,17 @@ compat hw 1.0 { a.b = "x\\u0000y" }
     assert result.returncode == 1 and "internal error" not in result.stderr
     assert "nul.mtc:4" in result.stderr and "NUL" in result.stderr
     assert not (tmp_path / "generated").exists()
+
+
+def test_option_comments_travel_into_c():
+    """A comment above an option in the DSL stands above its assignment in C,
+    where QEMU keeps it (pc_i440fx_machine_8_0_options)."""
+    dsl = (ROOT / "machines" / "x86" / "pc-i440fx.mtc").read_text().splitlines()
+    at = next(i for i, line in enumerate(dsl) if line.startswith("machine pc-i440fx 8.0 "))
+    comment_line = next(l for l in dsl[at:] if l.strip().startswith("#"))
+    comment = comment_line.strip()[1:].strip()
+    c_lines = (ROOT / "generated" / "c" / "pc_piix_machines.c").read_text().splitlines()
+    start = c_lines.index("static void pc_i440fx_machine_8_0_options(MachineClass *m)")
+    body = c_lines[start : c_lines.index("}", start)]
+    index = body.index(f"    /* {comment} */")
+    assert body[index + 1] == "    pcmc->default_smbios_ep_type = SMBIOS_ENTRY_POINT_TYPE_32;"

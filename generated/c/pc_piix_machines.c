@@ -38,6 +38,10 @@ static void pc_i440fx_machine_options(MachineClass *m)
     m->has_hotpluggable_cpus = true;
     m->default_cpu_type = TARGET_DEFAULT_CPU_TYPE;
     m->default_ram_id = "pc.ram";
+    /*
+     * Zero in MachineClass; 5.0 and older set it (5.1+ require memdev for
+     * NUMA).
+     */
     m->numa_mem_supported = false;
 
     /* family pc-i440fx */
@@ -92,6 +96,7 @@ static void pc_i440fx_machine_8_2_options(MachineClass *m)
     pc_i440fx_machine_9_0_options(m);
     compat_props_add(m->compat_props, hw_compat_8_2, hw_compat_8_2_len);
     compat_props_add(m->compat_props, pc_compat_8_2, pc_compat_8_2_len);
+    /* For pc-i440fx-8.2 and 8.1, use SMBIOS 3.X by default. */
     pcmc->default_smbios_ep_type = SMBIOS_ENTRY_POINT_TYPE_64;
 }
 
@@ -116,6 +121,7 @@ static void pc_i440fx_machine_8_0_options(MachineClass *m)
     pc_i440fx_machine_8_1_options(m);
     compat_props_add(m->compat_props, hw_compat_8_0, hw_compat_8_0_len);
     compat_props_add(m->compat_props, pc_compat_8_0, pc_compat_8_0_len);
+    /* For pc-i440fx-8.0 and older, use SMBIOS 2.8 by default. */
     pcmc->default_smbios_ep_type = SMBIOS_ENTRY_POINT_TYPE_32;
 }
 
@@ -367,6 +373,10 @@ static void isapc_machine_options(MachineClass *m)
     /* family generic-pc */
     m->has_hotpluggable_cpus = true;
     m->default_ram_id = "pc.ram";
+    /*
+     * Zero in MachineClass; 5.0 and older set it (5.1+ require memdev for
+     * NUMA).
+     */
     m->numa_mem_supported = false;
 
     /* family isapc */

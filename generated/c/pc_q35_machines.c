@@ -37,6 +37,10 @@ static void pc_q35_machine_options(MachineClass *m)
     m->has_hotpluggable_cpus = true;
     m->default_cpu_type = TARGET_DEFAULT_CPU_TYPE;
     m->default_ram_id = "pc.ram";
+    /*
+     * Zero in MachineClass; 5.0 and older set it (5.1+ require memdev for
+     * NUMA).
+     */
     m->numa_mem_supported = false;
 
     /* family pc-q35 */
@@ -97,6 +101,7 @@ static void pc_q35_machine_8_2_options(MachineClass *m)
     compat_props_add(m->compat_props, hw_compat_8_2, hw_compat_8_2_len);
     compat_props_add(m->compat_props, pc_compat_8_2, pc_compat_8_2_len);
     m->max_cpus = 1024;
+    /* For pc-q35-8.2 and 8.1, use SMBIOS 3.X by default. */
     pcmc->default_smbios_ep_type = SMBIOS_ENTRY_POINT_TYPE_64;
 }
 
@@ -121,6 +126,7 @@ static void pc_q35_machine_8_0_options(MachineClass *m)
     pc_q35_machine_8_1_options(m);
     compat_props_add(m->compat_props, hw_compat_8_0, hw_compat_8_0_len);
     compat_props_add(m->compat_props, pc_compat_8_0, pc_compat_8_0_len);
+    /* For pc-q35-8.0 and older, use SMBIOS 2.8 by default. */
     pcmc->default_smbios_ep_type = SMBIOS_ENTRY_POINT_TYPE_32;
     m->max_cpus = 288;
 }
@@ -251,6 +257,7 @@ DEFINE_Q35_MACHINE_BUGFIX(4, 0, 1);
 static void pc_q35_machine_4_0_options(MachineClass *m)
 {
     pc_q35_machine_4_0_1_options(m);
+    /* Its compat properties come from pc-q35-4.0.1, the next newer version. */
     m->default_kernel_irqchip_split = true;
 }
 

@@ -109,6 +109,7 @@ static void virt_machine_9_1_options(MachineClass *mc)
 
     virt_machine_9_2_options(mc);
     compat_props_add(mc->compat_props, hw_compat_9_1, hw_compat_9_1_len);
+    /* 9.1 and earlier have only a stage-1 SMMU, not a nested s1+2 one */
     vmc->no_nested_smmu = true;
 }
 
@@ -129,6 +130,10 @@ static void virt_machine_8_2_options(MachineClass *mc)
 
     virt_machine_9_0_options(mc);
     compat_props_add(mc->compat_props, hw_compat_8_2, hw_compat_8_2_len);
+    /*
+     * Don't expose NS_EL2_VIRT timer IRQ in DTB on ACPI on 8.2 and earlier
+     * machines. (Exposing it tickles a bug in older EDK2 guest BIOS binaries.)
+     */
     vmc->no_ns_el2_virt_timer_irq = true;
 }
 
@@ -164,6 +169,7 @@ static void virt_machine_7_1_options(MachineClass *mc)
 
     virt_machine_7_2_options(mc);
     compat_props_add(mc->compat_props, hw_compat_7_1, hw_compat_7_1_len);
+    /* Compact layout for high memory regions was introduced with 7.2 */
     vmc->no_highmem_compact = true;
 }
 
@@ -196,6 +202,7 @@ static void virt_machine_6_1_options(MachineClass *mc)
     compat_props_add(mc->compat_props, hw_compat_6_1, hw_compat_6_1_len);
     mc->smp_props.prefer_sockets = true;
     vmc->no_cpu_topology = true;
+    /* qemu ITS was introduced with 6.2 */
     vmc->no_tcg_its = true;
 }
 
@@ -318,6 +325,7 @@ static void virt_machine_2_10_options(MachineClass *mc)
 {
     virt_machine_2_11_options(mc);
     compat_props_add(mc->compat_props, hw_compat_2_10, hw_compat_2_10_len);
+    /* before 2.11 we never faulted accesses to bad addresses */
     mc->ignore_memory_transaction_failures = true;
 }
 
@@ -337,6 +345,10 @@ static void virt_machine_2_8_options(MachineClass *mc)
 
     virt_machine_2_9_options(mc);
     compat_props_add(mc->compat_props, hw_compat_2_8, hw_compat_2_8_len);
+    /*
+     * For 2.8 and earlier we falsely claimed in the DT that our timers were
+     * edge-triggered, not level-triggered.
+     */
     vmc->claim_edge_triggered_timers = true;
 }
 
@@ -348,7 +360,9 @@ static void virt_machine_2_7_options(MachineClass *mc)
 
     virt_machine_2_8_options(mc);
     compat_props_add(mc->compat_props, hw_compat_2_7, hw_compat_2_7_len);
+    /* ITS was introduced with 2.8 */
     vmc->no_its = true;
+    /* Stick with 1K pages for migration compatibility */
     mc->minimum_page_bits = 0;
 }
 
@@ -361,6 +375,7 @@ static void virt_machine_2_6_options(MachineClass *mc)
     virt_machine_2_7_options(mc);
     compat_props_add(mc->compat_props, hw_compat_2_6, hw_compat_2_6_len);
     vmc->disallow_affinity_adjustment = true;
+    /* Disable PMU for 2.6 as PMU support was first introduced in 2.7 */
     vmc->no_pmu = true;
 }
 

@@ -109,6 +109,7 @@ of versioned machines, which QEMU's MACHINE_VER_DEPRECATION derives itself.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import re
@@ -938,15 +939,18 @@ def option_stmts(assigns, corpus: Corpus, style: FamilyStyle) -> list[Stmt]:
         macros: set[str] = set()
         sizes: list = []
         value = option_value(decl, assign, macros, sizes)
-        stmts.append(
-            assignment(
-                lvalue,
-                value,
-                condition=Condition.of(assign.guard),
-                macros=tuple(sorted(macros)),
-                size=bool(sizes),
-            )
+        stmt = assignment(
+            lvalue,
+            value,
+            condition=Condition.of(assign.guard),
+            macros=tuple(sorted(macros)),
+            size=bool(sizes),
         )
+        if assign.comment:
+            # The DSL's comment goes where QEMU keeps it: above the assignment.
+            comment = "\n".join(block_comment(assign.comment, "    "))
+            stmt = dataclasses.replace(stmt, lines=f"{comment}\n{stmt.lines}")
+        stmts.append(stmt)
     return stmts
 
 
