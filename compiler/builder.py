@@ -133,12 +133,12 @@ class Builder:
                 f"a release is MAJOR.MINOR: write {version.release} for {version}",
             )
             return
-        if version in self.corpus.releases:
-            self._duplicate(
-                self.loc(node), f"release {version}", self.corpus.releases[version].location
-            )
-            return
-        self.corpus.releases[version] = Release(version, date_tok.value, self.loc(node))
+        self._declare(
+            self.corpus.releases,
+            version,
+            Release(version, date_tok.value, self.loc(node)),
+            f"release {version}",
+        )
 
     def build_target(self, node: Tree) -> None:
         name_tok, *stmts = node.children
@@ -154,21 +154,16 @@ class Builder:
             elif kind == "target_define":
                 macro, value = stmt.children
                 target.defines[macro.value] = self.string(value)
-        if target.name in self.corpus.targets:
-            self._duplicate(
-                target.location, f"target {target.name}", self.corpus.targets[target.name].location
-            )
-            return
-        self.corpus.targets[target.name] = target
+        self._declare(self.corpus.targets, target.name, target, f"target {target.name}")
 
     def build_const_decl(self, node: Tree) -> None:
         name, value = node.children
-        if name.value in self.corpus.consts:
-            self._duplicate(
-                self.loc(node), f"constant {name.value}", self.corpus.consts[name.value].location
-            )
-            return
-        self.corpus.consts[name.value] = Const(name.value, int(value.value, 0), self.loc(node))
+        self._declare(
+            self.corpus.consts,
+            name.value,
+            Const(name.value, int(value.value, 0), self.loc(node)),
+            f"constant {name.value}",
+        )
 
     def build_option_decl(self, node: Tree) -> None:
         name, type_node, c_lvalue, query, monotone = node.children
@@ -185,12 +180,7 @@ class Builder:
             enum_values=values,
             monotone=monotone is not None,
         )
-        if decl.name in self.corpus.options:
-            self._duplicate(
-                decl.location, f"option {decl.name}", self.corpus.options[decl.name].location
-            )
-            return
-        self.corpus.options[decl.name] = decl
+        self._declare(self.corpus.options, decl.name, decl, f"option {decl.name}")
 
     def build_lifecycle(self, node: Tree) -> None:
         policy = Lifecycle(self.loc(node))
@@ -216,14 +206,7 @@ class Builder:
         compat = CompatSet(scope.value, version, [], self.loc(node))
         for entry in entries:
             compat.entries.append(self.build_entry(entry))
-        if compat.key in self.corpus.compat_sets:
-            self._duplicate(
-                compat.location,
-                f"compat set '{compat.display}'",
-                self.corpus.compat_sets[compat.key].location,
-            )
-            return
-        self.corpus.compat_sets[compat.key] = compat
+        self._declare(self.corpus.compat_sets, compat.key, compat, f"compat set '{compat.display}'")
 
     def build_entry(self, node: Tree) -> CompatEntry:
         driver_node, property_node, value, optional, guard = node.children
@@ -288,12 +271,7 @@ class Builder:
                 family.guard = self._one_guard(family.guard, stmt)
             elif kind == "family_lifecycle":
                 family.manual_lifecycle = True
-        if family.name in self.corpus.families:
-            self._duplicate(
-                family.location, f"family {family.name}", self.corpus.families[family.name].location
-            )
-            return
-        self.corpus.families[family.name] = family
+        self._declare(self.corpus.families, family.name, family, f"family {family.name}")
 
     def build_machine(self, node: Tree) -> None:
         family, version, *stmts = node.children
@@ -410,14 +388,7 @@ class Builder:
     def build_feature_decl(self, node: Tree) -> None:
         name, description = node.children
         feature = Feature(name.value, self.string(description), self.loc(node))
-        if feature.name in self.corpus.features:
-            self._duplicate(
-                feature.location,
-                f"feature {feature.name}",
-                self.corpus.features[feature.name].location,
-            )
-            return
-        self.corpus.features[feature.name] = feature
+        self._declare(self.corpus.features, feature.name, feature, f"feature {feature.name}")
 
     def build_config_decl(self, node: Tree) -> None:
         name, default, description = node.children
@@ -427,12 +398,7 @@ class Builder:
             self.loc(node),
             self.string(description) if description is not None else "",
         )
-        if symbol.name in self.corpus.config:
-            self._duplicate(
-                symbol.location, f"config {symbol.name}", self.corpus.config[symbol.name].location
-            )
-            return
-        self.corpus.config[symbol.name] = symbol
+        self._declare(self.corpus.config, symbol.name, symbol, f"config {symbol.name}")
 
     def build_platform(self, node: Tree) -> None:
         name, extends, *stmts = node.children
@@ -452,14 +418,7 @@ class Builder:
                 platform.features.extend((t.value, self.loc(t)) for t in stmt.children)
             elif kind == "platform_desc":
                 platform.desc = self.string(stmt.children[0])
-        if platform.name in self.corpus.platforms:
-            self._duplicate(
-                platform.location,
-                f"platform {platform.name}",
-                self.corpus.platforms[platform.name].location,
-            )
-            return
-        self.corpus.platforms[platform.name] = platform
+        self._declare(self.corpus.platforms, platform.name, platform, f"platform {platform.name}")
 
     def build_host_property(self, node: Tree) -> None:
         driver, prop, feature = node.children
@@ -517,14 +476,7 @@ class Builder:
                 continue
             getattr(self, "build_" + stmt.data)(models, stmt)
             position += 1
-        if models.target in self.corpus.cpu_models:
-            self._duplicate(
-                models.location,
-                f"cpu-models {models.target}",
-                self.corpus.cpu_models[models.target].location,
-            )
-            return
-        self.corpus.cpu_models[models.target] = models
+        self._declare(self.corpus.cpu_models, models.target, models, f"cpu-models {models.target}")
 
     def build_cpu_feature(
         self, models: CpuModels, name: Token, enum: Token, description: Token
@@ -536,14 +488,7 @@ class Builder:
             self.loc(name),
             index=len(models.features),
         )
-        if feature.name in models.features:
-            self._duplicate(
-                feature.location,
-                f"CPU feature {feature.name}",
-                models.features[feature.name].location,
-            )
-            return
-        models.features[feature.name] = feature
+        self._declare(models.features, feature.name, feature, f"CPU feature {feature.name}")
 
     def build_cpu_group(self, models: CpuModels, node: Tree) -> None:
         name, enum, description, members = node.children
@@ -554,14 +499,7 @@ class Builder:
             self.cpu_names(members),
             self.loc(node),
         )
-        if group.name in models.groups:
-            self._duplicate(
-                group.location,
-                f"CPU feature group {group.name}",
-                models.groups[group.name].location,
-            )
-            return
-        models.groups[group.name] = group
+        self._declare(models.groups, group.name, group, f"CPU feature group {group.name}")
 
     def build_cpu_def(self, models: CpuModels, node: Tree) -> None:
         name, type_, level, description, machine, guard = node.children
@@ -573,14 +511,9 @@ class Builder:
             definition.mha_pow = int(mha_pow.value, 0)
             definition.hmfai = hmfai.value
         definition.guard = self.guard_clause(guard)
-        if definition.name in models.definitions:
-            self._duplicate(
-                definition.location,
-                f"CPU definition {definition.name}",
-                models.definitions[definition.name].location,
-            )
-            return
-        models.definitions[definition.name] = definition
+        self._declare(
+            models.definitions, definition.name, definition, f"CPU definition {definition.name}"
+        )
 
     def build_cpu_ga(self, models: CpuModels, node: Tree) -> None:
         level_tok, *stmts = node.children
@@ -597,14 +530,9 @@ class Builder:
     def build_cpu_qemu_list(self, models: CpuModels, node: Tree) -> None:
         name, entries = node.children
         qemu_list = CpuQemuList(name.value, self.cpu_names(entries), self.loc(node))
-        if qemu_list.name in models.qemu_lists:
-            self._duplicate(
-                qemu_list.location,
-                f"qemu-features {qemu_list.name}",
-                models.qemu_lists[qemu_list.name].location,
-            )
-            return
-        models.qemu_lists[qemu_list.name] = qemu_list
+        self._declare(
+            models.qemu_lists, qemu_list.name, qemu_list, f"qemu-features {qemu_list.name}"
+        )
 
     def build_cpu_qemu_default(self, models: CpuModels, node: Tree) -> None:
         definition, qemu_list = node.children
@@ -661,14 +589,16 @@ class Builder:
             self.loc(node),
             self.string(description) if description is not None else "",
         )
-        if decl.name in self.corpus.instance_globals:
-            self._duplicate(
-                decl.location,
-                f"instance-global {decl.name}",
-                self.corpus.instance_globals[decl.name].location,
-            )
-            return
-        self.corpus.instance_globals[decl.name] = decl
+        self._declare(self.corpus.instance_globals, decl.name, decl, f"instance-global {decl.name}")
+
+    def _declare(self, table: dict, key, item, what: str) -> bool:
+        """Record `item` under `key` unless something is declared there already."""
+        first = table.get(key)
+        if first is not None:
+            self._duplicate(item.location, what, first.location)
+            return False
+        table[key] = item
+        return True
 
     def _duplicate(self, location: Location, what: str, first: Location) -> None:
         self.diags.error(location, f"{what} is declared twice")
