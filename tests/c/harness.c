@@ -20,48 +20,7 @@
 #include "hw/i386/x86.h"
 #include "hw/i386/pc.h"
 
-#define MAX_TYPES 1024
-
-static const TypeInfo *types[MAX_TYPES];
-static size_t ntypes;
-
-void type_register_static(const TypeInfo *info)
-{
-    if (ntypes == MAX_TYPES) {
-        fprintf(stderr, "too many types\n");
-        exit(2);
-    }
-    types[ntypes++] = info;
-}
-
-static void print_string(const char *s)
-{
-    if (!s) {
-        fputs("-", stdout);
-        return;
-    }
-    putchar('x');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        printf("%02x", *p);
-    }
-}
-
-static void opt_bool(const char *name, bool value)
-{
-    printf("option %s bool %d\n", name, value ? 1 : 0);
-}
-
-static void opt_int(const char *name, long long value)
-{
-    printf("option %s int %lld\n", name, value);
-}
-
-static void opt_string(const char *name, const char *value)
-{
-    printf("option %s string ", name);
-    print_string(value);
-    putchar('\n');
-}
+#include "harness_common.h"
 
 static const char *smbios_ep_name(SmbiosEntryPointType type)
 {

@@ -1,0 +1,55 @@
+/*
+ * What both C harnesses share: the type registry that the stubbed
+ * type_init() fills, and the printers whose output the tests compare with
+ * the JSON backend (strings as hex, so any byte survives).
+ */
+#ifndef MTC_HARNESS_COMMON_H
+#define MTC_HARNESS_COMMON_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define MAX_TYPES 1024
+
+static const TypeInfo *types[MAX_TYPES];
+static size_t ntypes;
+
+void type_register_static(const TypeInfo *info)
+{
+    if (ntypes == MAX_TYPES) {
+        fprintf(stderr, "too many types\n");
+        exit(2);
+    }
+    types[ntypes++] = info;
+}
+
+static void print_string(const char *s)
+{
+    if (!s) {
+        fputs("-", stdout);
+        return;
+    }
+    putchar('x');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        printf("%02x", *p);
+    }
+}
+
+static void opt_bool(const char *name, bool value)
+{
+    printf("option %s bool %d\n", name, value ? 1 : 0);
+}
+
+static void opt_int(const char *name, long long value)
+{
+    printf("option %s int %lld\n", name, value);
+}
+
+static void opt_string(const char *name, const char *value)
+{
+    printf("option %s string ", name);
+    print_string(value);
+    putchar('\n');
+}
+
+#endif
