@@ -12,6 +12,8 @@ every machine that applies them, which keeps the build linear in its output.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 
 from ... import cpumodels
@@ -132,6 +134,26 @@ def machine_json(machine: ResolvedMachine) -> dict:
     return obj
 
 
+@lru_cache(maxsize=None)
+def _encode_key(key: str) -> str:
+    return json.dumps(key)
+
+
+def _encode(value) -> str:
+    """json.dumps(value), with the common scalars done without its overhead."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if type(value) is int:
+        return str(value)
+    if type(value) is str:
+        return encode_basestring_ascii(value)
+    return json.dumps(value)
+
+
 def render_target(
     resolved_target: ResolvedTarget,
     sources: list[str],
@@ -155,7 +177,7 @@ def render_target(
     for index, machine in enumerate(resolved_target.machines):
         out.append(",\n    {\n" if index else "\n    {\n")
         for key, value in machine_object(machine).items():
-            out.append(f"      {json.dumps(key)}: {json.dumps(value, sort_keys=False)},\n")
+            out.append(f"      {_encode_key(key)}: {_encode(value)},\n")
         lines = []
         for prop in machine.compat_props:
             key = (id(prop.entry), prop.driver)
