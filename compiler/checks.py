@@ -8,19 +8,17 @@ Name resolution links each family to its base and each machine to its parent
 from __future__ import annotations
 
 import difflib
-import re
 from collections import defaultdict
 from datetime import date
 
 from . import lifecycle, values
 from .diagnostics import Diagnostics, Location
-from .model import BUILD_ATOMS, Corpus, Machine, OptionDecl, SetRef, gen_ga_text
+from .model import BUILD_ATOMS, MACRO_RE, Corpus, Machine, OptionDecl, SetRef, gen_ga_text
 from .versions import Version
 
 # QEMU's accelerators and meson's host_os names.
 ACCELERATORS = ("kvm", "tcg", "hvf", "whpx", "xen", "nvmm")
 HOST_OSES = ("linux", "darwin", "windows", "freebsd", "netbsd", "openbsd", "sunos")
-_MACRO_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def did_you_mean(name: str, candidates) -> str:
@@ -198,7 +196,7 @@ class Checker:
         if problem:
             self.diags.error(assign.value.location, problem)
         if assign.value.kind == "typeref":
-            for macro in _MACRO_RE.findall(assign.value.text):
+            for macro in MACRO_RE.findall(assign.value.text):
                 self.check_macro(macro, assign.value.location)
 
     def check_macro(self, macro: str, location: Location) -> None:
@@ -223,7 +221,7 @@ class Checker:
                 )
             seen: dict[tuple[str, str], object] = {}
             for entry in compat.entries:
-                for macro in _MACRO_RE.findall(entry.driver):
+                for macro in MACRO_RE.findall(entry.driver):
                     self.check_macro(macro, entry.location)
                 key = (entry.driver, entry.property)
                 first = seen.get(key)
@@ -413,7 +411,7 @@ class Checker:
                 if compat is None:
                     continue
                 for entry in compat.entries:
-                    for macro in _MACRO_RE.findall(entry.driver):
+                    for macro in MACRO_RE.findall(entry.driver):
                         for target_name, _ in family.targets:
                             target = self.corpus.targets.get(target_name)
                             if target is not None and macro not in target.defines:

@@ -6,6 +6,8 @@ effective machines by resolve.py.  Nothing here knows about any backend.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 from .diagnostics import Location
@@ -145,6 +147,15 @@ class Release:
     version: Version
     date: str
     location: Location
+
+
+# A target-dependent part of a type name: "EPYC-${TYPE_X86_CPU}".
+MACRO_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand_macros(text: str, defines: dict[str, str]) -> str:
+    """Replace each ${MACRO} the target defines by its expansion."""
+    return MACRO_RE.sub(lambda m: defines.get(m.group(1), m.group(0)), text)
 
 
 @dataclass

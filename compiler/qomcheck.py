@@ -13,14 +13,11 @@ Every check has a name (shown as [-Wname]) so -W/-E/-Wno- can change it.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from . import qom
 from .diagnostics import Diagnostics, Location
-from .model import CompatEntry, Corpus, Target
-
-_MACRO_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+from .model import CompatEntry, Corpus, Target, expand_macros
 
 
 def load_registry(corpus: Corpus, root: Path, diags: Diagnostics):
@@ -100,7 +97,7 @@ def registry_target(corpus: Corpus, registry) -> Target | None:
 def expand(driver: str, target: Target | None) -> str:
     if target is None:
         return driver
-    return _MACRO_RE.sub(lambda m: target.defines.get(m.group(1), m.group(0)), driver)
+    return expand_macros(driver, target.defines)
 
 
 def check_entries(corpus: Corpus, diags: Diagnostics) -> None:

@@ -12,13 +12,13 @@ Every backend reads this result; none of them walks inheritance again.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from . import cpumodels, guards, lifecycle, values
 from .diagnostics import Location
 from .versions import Version
 from .model import (
+    expand_macros,
     CompatEntry,
     CompatSet,
     Corpus,
@@ -29,8 +29,6 @@ from .model import (
     OptionDecl,
     Target,
 )
-
-_MACRO_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
@@ -151,7 +149,7 @@ class Resolved:
 
 
 def expand_driver(driver: str, target: Target) -> str:
-    return _MACRO_RE.sub(lambda m: target.defines.get(m.group(1), m.group(0)), driver)
+    return expand_macros(driver, target.defines)
 
 
 class Resolver:

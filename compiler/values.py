@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from .model import Const, OptionDecl, Target, Value
+from .model import Const, OptionDecl, Target, Value, expand_macros
 
 SIZE_UNITS = {"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
 _SIZE_RE = re.compile(r"(\d+)(KiB|MiB|GiB|TiB)")
-_MACRO_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 # Which written kinds each option type accepts.
 ACCEPTS = {
@@ -61,7 +60,7 @@ def json_value(decl: OptionDecl, value: Value, consts: dict[str, Const], target:
     if value.kind == "macro":
         return consts[value.text].value if decl.type == "int" else value.text
     if value.kind == "typeref":
-        return _MACRO_RE.sub(lambda m: target.defines.get(m.group(1), m.group(0)), value.text)
+        return expand_macros(value.text, target.defines)
     return value.text
 
 

@@ -274,16 +274,7 @@ int main(void)
         printf("\ndefault %d\n", mc->is_default ? 1 : 0);
         print_machine_options(mc);
         print_family_options(fc);
-        for (unsigned int j = 0; j < mc->compat_props->len; j++) {
-            const GlobalProperty *p = mc->compat_props->pdata[j];
-            fputs("prop ", stdout);
-            print_string(p->driver);
-            putchar(' ');
-            print_string(p->property);
-            putchar(' ');
-            print_string(p->value);
-            printf(" %d\n", p->optional ? 1 : 0);
-        }
+        print_compat_props(mc);
 #if defined(TARGET_S390X)
         {
             MachineState machine = { { (ObjectClass *)mc } };

@@ -52,4 +52,19 @@ static void opt_string(const char *name, const char *value)
     putchar('\n');
 }
 
+/* The machine's compat list in application order, one "prop" line each. */
+static void print_compat_props(const MachineClass *mc)
+{
+    for (unsigned int j = 0; j < mc->compat_props->len; j++) {
+        const GlobalProperty *p = mc->compat_props->pdata[j];
+        fputs("prop ", stdout);
+        print_string(p->driver);
+        putchar(' ');
+        print_string(p->property);
+        putchar(' ');
+        print_string(p->value);
+        printf(" %d\n", p->optional ? 1 : 0);
+    }
+}
+
 #endif

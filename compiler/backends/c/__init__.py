@@ -118,7 +118,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ...model import CompatEntry, CompatSet, Corpus, Family, Guard, Machine
+from ...model import MACRO_RE, CompatEntry, CompatSet, Corpus, Family, Guard, Machine
 from ...resolve import Resolved
 from ... import cpumodels, lifecycle, values
 from .conditions import (
@@ -134,7 +134,6 @@ from .conditions import (
 
 TEMPLATES = Path(__file__).parent
 
-_MACRO_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _LVALUE_ROOT_RE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*->")
 # Printable ASCII but for the double quote, the question mark and the backslash.
@@ -495,7 +494,7 @@ def driver_expr(driver: str) -> tuple[str, list[str]]:
     parts = []
     macros = []
     position = 0
-    for match in _MACRO_RE.finditer(driver):
+    for match in MACRO_RE.finditer(driver):
         if match.start() > position:
             parts.append(c_string(driver[position : match.start()]))
         parts.append(match.group(1))
