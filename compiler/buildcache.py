@@ -22,7 +22,11 @@ from pathlib import Path
 from .files import atomic_write
 
 PACKAGE = Path(__file__).resolve().parent
-GRAMMAR_DIR = PACKAGE.parent / "grammar"
+# Installed, package data; in a source checkout, beside compiler/ (parser.py).
+GRAMMAR_DIR = next(
+    (d for d in (PACKAGE / "grammar", PACKAGE.parent / "grammar") if d.is_dir()),
+    PACKAGE / "grammar",
+)
 KEEP = 8  # most recent builds kept
 _FORMAT = b"mtc-build-cache 1"
 

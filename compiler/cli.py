@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import buildcache, workflow
+from . import __version__, buildcache, workflow
 
 # pipeline (and with it lark and the backends) is imported only when a
 # command compiles: a cached build or `--help` does without it.
@@ -60,6 +60,7 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"mtc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 

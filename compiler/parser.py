@@ -27,7 +27,16 @@ from .buildcache import cache_dir
 from .files import atomic_write
 from .diagnostics import Diagnostics, Location
 
-GRAMMAR = Path(__file__).resolve().parent.parent / "grammar" / "mtc.lark"
+
+def _grammar_file() -> Path:
+    """Installed, the grammar is package data (mtc/grammar/); in a source
+    checkout it is the top-level grammar/ folder beside compiler/."""
+    here = Path(__file__).resolve().parent
+    installed = here / "grammar" / "mtc.lark"
+    return installed if installed.is_file() else here.parent / "grammar" / "mtc.lark"
+
+
+GRAMMAR = _grammar_file()
 SOURCE_SUFFIX = ".mtc"
 REGISTRY_SUFFIX = ".qom.json"
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT.parent / "shared" / "reference"
+# Facts transcribed from QEMU; tests/reference/README.md says from where.
+REFERENCE = ROOT / "tests" / "reference"
 
 
 def pytest_configure(config):
@@ -36,11 +37,9 @@ def regen(request) -> bool:
 
 def run_mtc(*args, cwd=None, check=False) -> subprocess.CompletedProcess:
     """Run the CLI the way a build pipeline would: a separate process."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run(
-        [sys.executable, "-m", "compiler", *args],
+        [sys.executable, "-m", "mtc", *args],
         cwd=cwd or ROOT,
-        env=env,
         capture_output=True,
         text=True,
         check=check,
@@ -61,3 +60,13 @@ def reference():
 
     path = REFERENCE / "qemu-10.0-compat.json"
     return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="session")
+def dump_72(tmp_path_factory) -> Path:
+    """The vendored QEMU 7.2 QOM dump, uncompressed: import-qom reads plain JSON."""
+    import lzma
+
+    path = tmp_path_factory.mktemp("dump") / "qemu-7.2-x86_64-qom.json"
+    path.write_bytes(lzma.decompress((REFERENCE / "qemu-7.2-x86_64-qom.json.xz").read_bytes()))
+    return path

@@ -3,7 +3,7 @@
 The project is built by the CLI in a subprocess into a scratch copy; the C is
 compiled with gcc against the stub headers of tests/c (stubs-min: only what
 the compat tables may use; stubs: the QEMU types the machine definitions
-use) and run.  Expected values come from ../shared/reference, from the JSON
+use) and run.  Expected values come from tests/reference, from the JSON
 backend's output where the task is to agree with it, or are written out
 literally here; never from the C backend itself.
 """

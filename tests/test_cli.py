@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT, run_mtc
 
-from compiler.backends.json import SCHEMA_PATH
+from mtc.backends.json import SCHEMA_PATH
 
 
 def tree_bytes(directory):
@@ -181,9 +181,9 @@ def test_build_cache_answers_only_for_identical_inputs(project_copy, tmp_path):
     import sys
 
     def build(*extra):
-        env = dict(os.environ, PYTHONPATH=str(ROOT), MTC_CACHE_DIR=env_cache)
+        env = dict(os.environ, MTC_CACHE_DIR=env_cache)
         return subprocess.run(
-            [sys.executable, "-m", "compiler", "build", "--root", str(project_copy), *extra],
+            [sys.executable, "-m", "mtc", "build", "--root", str(project_copy), *extra],
             env=env,
             capture_output=True,
             text=True,

@@ -1,10 +1,10 @@
 """s390x CPU models (issue 8, item 3): checked against the reference.
 
-Every expectation comes from ../shared/reference/qemu-10.0-s390x-cpu-models.json
+Every expectation comes from tests/reference/qemu-10.0-s390x-cpu-models.json
 (and the s390-ccw-virtio machines of qemu-10.0-compat.json), never from the
 code under test: the outputs read are the committed generated/json/s390x.json
 and generated/libvirt/domcaps-s390x.xml, plus the C statements that
-compiler.cpumodels hands the C backend.  The host model the outputs stand for
+mtc.cpumodels hands the C backend.  The host model the outputs stand for
 is the cpu-models block's 'host-model', gen17a.
 """
 
@@ -221,8 +221,8 @@ def test_feature_order_is_the_enum_order():
 
 def test_grouped_form_equals_qemus_reporting():
     """s390_feat_bitmap_to_ascii: whole groups first, then single features."""
-    from compiler import cpumodels, pipeline
-    from compiler.diagnostics import Diagnostics
+    from mtc import cpumodels, pipeline
+    from mtc.diagnostics import Diagnostics
 
     resolved = pipeline.compile_project(pipeline.Project(ROOT), Diagnostics())
     info = resolved.targets["s390x"].cpu_models
@@ -447,11 +447,11 @@ def test_domcaps_names_the_default_machine_and_every_model():
 
 def test_c_statements_equal_qemus_instance_options(reference):
     """The statements handed to the C backend are QEMU's, call for call."""
-    from compiler import cpumodels, pipeline
-    from compiler.diagnostics import Diagnostics
+    from mtc import cpumodels, pipeline
+    from mtc.diagnostics import Diagnostics
 
     corpus = pipeline.load(pipeline.Project(ROOT), Diagnostics())
-    from compiler import checks
+    from mtc import checks
 
     checks.check(corpus, Diagnostics())
     ours = {m.name: m for m in corpus.machines if m.family == "s390-ccw-virtio"}
@@ -507,7 +507,7 @@ def test_cpu_model_outputs_do_not_depend_on_the_hash_seed():
 
     script = (
         "import sys, hashlib; from pathlib import Path; "
-        "from compiler import pipeline; from compiler.diagnostics import Diagnostics; "
+        "from mtc import pipeline; from mtc.diagnostics import Diagnostics; "
         "r = pipeline.compile_project(pipeline.Project(Path(sys.argv[1])), Diagnostics()); "
         "out = pipeline.emit(r); "
         "print(out['json/s390x.json'] == Path(sys.argv[1], 'generated/json/s390x.json')"
@@ -515,7 +515,7 @@ def test_cpu_model_outputs_do_not_depend_on_the_hash_seed():
     )
     runs = []
     for seed in ("1", "2"):
-        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONHASHSEED=seed)
+        env = dict(os.environ, PYTHONHASHSEED=seed)
         result = subprocess.run(
             [sys.executable, "-c", script, str(ROOT)],
             env=env,

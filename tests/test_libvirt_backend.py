@@ -368,7 +368,7 @@ def test_cache_file_is_formatted_like_libvirt(target):
 
 
 def test_names_are_escaped_in_text_and_attributes():
-    from compiler.backends import libvirt
+    from mtc.backends import libvirt
 
     assert libvirt.escape("a&b<c>'d\"") == "a&amp;b&lt;c&gt;&apos;d&quot;"
     assert libvirt.escape("x\x01y\tz") == "xy\tz"
@@ -400,14 +400,14 @@ def test_output_is_deterministic_and_committed():
     """Two runs in fresh interpreters with different hash seeds give the same bytes."""
     script = (
         "import sys, json; from pathlib import Path; "
-        "from compiler import pipeline; from compiler.diagnostics import Diagnostics; "
+        "from mtc import pipeline; from mtc.diagnostics import Diagnostics; "
         "r = pipeline.compile_project(pipeline.Project(Path(sys.argv[1])), Diagnostics()); "
         "out = {k: v for k, v in pipeline.emit(r).items() if k.startswith('libvirt/')}; "
         "print(json.dumps(out))"
     )
     runs = []
     for seed in ("1", "2"):
-        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONHASHSEED=seed)
+        env = dict(os.environ, PYTHONHASHSEED=seed)
         result = subprocess.run(
             [sys.executable, "-c", script, str(ROOT)],
             env=env,

@@ -6,7 +6,7 @@ import jsonschema
 
 from conftest import run_mtc
 
-from compiler.backends.json import SCHEMA_PATH
+from mtc.backends.json import SCHEMA_PATH
 
 USO = ("host_uso", "guest_uso4", "guest_uso6")
 

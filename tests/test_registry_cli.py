@@ -4,7 +4,6 @@ import pytest
 
 from conftest import REFERENCE, ROOT, run_mtc
 
-DUMP = REFERENCE / "qemu-7.2-x86_64-qom.json"
 REGISTRY = ROOT / "machines" / "registry" / "qemu-7.2-x86_64.qom.json"
 
 
@@ -18,18 +17,18 @@ def test_real_corpus_compiles_clean():
     assert ": error: " not in result.stderr
 
 
-def test_import_qom_reproduces_the_committed_registry(tmp_path):
+def test_import_qom_reproduces_the_committed_registry(tmp_path, dump_72):
     out = tmp_path / "registry.qom.json"
-    result = run_mtc("import-qom", str(DUMP), "--release", "7.2", "-o", str(out))
+    result = run_mtc("import-qom", str(dump_72), "--release", "7.2", "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert out.read_bytes() == REGISTRY.read_bytes()
-    assert run_mtc("import-qom", str(DUMP), "--check", "-o", str(REGISTRY)).returncode == 0
+    assert run_mtc("import-qom", str(dump_72), "--check", "-o", str(REGISTRY)).returncode == 0
 
 
-def test_import_qom_default_output_is_below_the_root(project_copy):
+def test_import_qom_default_output_is_below_the_root(project_copy, dump_72):
     target = project_copy / "machines" / "registry" / "qemu-7.2-x86_64.qom.json"
     target.unlink()
-    result = run_mtc("import-qom", str(DUMP), cwd=project_copy / "machines")
+    result = run_mtc("import-qom", str(dump_72), cwd=project_copy / "machines")
     assert result.returncode == 0, result.stderr
     assert target.read_bytes() == REGISTRY.read_bytes()
 

@@ -1,4 +1,4 @@
-"""The real corpus against QEMU 10.0.0's facts (../shared/reference).
+"""The real corpus against QEMU 10.0.0's facts (tests/reference).
 
 Every expectation here is computed from the reference file alone: the
 effective compat list of a machine is its family's default set, then the sets

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import REFERENCE, ROOT, run_mtc
 
-from compiler.workflow import abi, common
+from mtc.workflow import abi, common
 
 FIXTURE = ROOT / "tests" / "fixtures" / "qemu-8.0"
 FAMILIES = ("pc-i440fx", "pc-q35")

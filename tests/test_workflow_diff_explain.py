@@ -12,9 +12,9 @@ import pytest
 
 from conftest import ROOT, run_mtc
 
-from compiler import pipeline
-from compiler.diagnostics import Diagnostics
-from compiler.workflow import diff
+from mtc import pipeline
+from mtc.diagnostics import Diagnostics
+from mtc.workflow import diff
 
 HOST_ATOMS = {"os", "kernel", "accel", "feature"}
 

@@ -8,8 +8,8 @@ import pytest
 
 from conftest import REFERENCE, ROOT
 
-from compiler import pipeline
-from compiler.diagnostics import Diagnostics
+from mtc import pipeline
+from mtc.diagnostics import Diagnostics
 
 FIXTURE = ROOT / "tests" / "fixtures" / "qemu-8.0"
 TARGETS = {"x86_64": "x86_64-cpu", "i386": "i386-cpu"}
