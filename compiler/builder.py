@@ -421,13 +421,14 @@ class Builder:
         self._declare(self.corpus.platforms, platform.name, platform, f"platform {platform.name}")
 
     def build_host_property(self, node: Tree) -> None:
-        driver, prop, feature = node.children
+        driver, prop, feature, acknowledged = node.children
         self.corpus.host_properties.append(
             HostProperty(
                 self._name_or_string(driver.children[0]),
                 self._name_or_string(prop.children[0]),
                 feature.value,
                 self.loc(node),
+                self.string(acknowledged) if acknowledged is not None else None,
             )
         )
 

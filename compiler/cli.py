@@ -8,7 +8,21 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, buildcache, workflow
+from . import __version__, workflow
+
+BACKEND_NAMES = ("c", "json", "libvirt")
+
+MESON_EPILOG = """\
+in QEMU's meson build, like qapi-gen (outputs of a single backend go directly
+in @OUTDIR@, which custom_target needs):
+
+  machine_types_c = custom_target('machine-types',
+    output: ['compat.h', 'hw_compat.c', 'pc_compat.c', ...],
+    input: files('machines/hw.mtc', ...),
+    depfile: 'machine-types.d',
+    command: [mtc, 'build', '--root', meson.current_source_dir(),
+              '-o', '@OUTDIR@', '--backend', 'c', '--depfile', '@DEPFILE@'])
+"""
 
 # pipeline (and with it lark and the backends) is imported only when a
 # command compiles: a cached build or `--help` does without it.
@@ -43,7 +57,8 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="CHECK",
-        help="report CHECK as a warning; -Wno-CHECK silences it",
+        help="report CHECK as a warning; -Wno-CHECK silences it; -Werror makes every "
+        "warning an error, -Werror=CHECK only that one (-Wno-error=CHECK exempts it)",
     )
     common.add_argument(
         "-E",
@@ -51,7 +66,18 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="CHECK",
-        help="report CHECK as an error",
+        help="report CHECK as an error (the same as -Werror=CHECK)",
+    )
+    common.add_argument(
+        "-q", "--quiet", action="store_true", help="print errors only, no warnings or progress"
+    )
+    common.add_argument(
+        "--color",
+        "--colour",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour diagnostics as gcc does (auto: on a terminal, unless NO_COLOR is set; "
+        "FORCE_COLOR forces it)",
     )
 
     parser = argparse.ArgumentParser(
@@ -68,9 +94,39 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
         "build",
         parents=[common],
         help="compile machines/ and write generated/",
-        description="Compile machines/ and write generated/.  Nothing is written "
-        "unless every check passed; files are replaced atomically and only when "
-        "their content changed; stale files are removed.",
+        description="Compile machines/ and write generated/ (or -o DIR).  Nothing is\n"
+        "written unless every check passed; files are replaced atomically and only\n"
+        "when their content changed; stale files are removed from generated/.",
+        epilog=MESON_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "-o",
+        "--output-dir",
+        metavar="DIR",
+        type=Path,
+        help="write the outputs below DIR instead of generated/ (the source tree is left "
+        "untouched; nothing stale is removed)",
+    )
+    p.add_argument(
+        "--backend",
+        action="append",
+        choices=BACKEND_NAMES,
+        help="emit only this backend's files (repeatable; default: all).  With one backend "
+        "its files go directly in the output directory, not in a c/, json/ or libvirt/ "
+        "subdirectory",
+    )
+    p.add_argument(
+        "--depfile",
+        metavar="FILE",
+        type=Path,
+        help="write a Makefile-syntax depfile naming every output and every input file "
+        "the build read (for meson and ninja)",
+    )
+    p.add_argument(
+        "--list-checks",
+        action="store_true",
+        help="list every check -W/-E accept, with its default severity, and exit",
     )
     p.add_argument(
         "--config",
@@ -81,13 +137,22 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
         "CONFIG_XEN=on (default: each option's declared default)",
     )
     add_platform_commands(sub, common)
-    sub.add_parser(
+    p = sub.add_parser(
         "check",
         parents=[common],
         help="fail when generated/ is not what 'build' would write",
         description="Compile machines/ in memory and compare with generated/. "
-        "Exit 0 when up to date, else 1 with a unified diff.",
+        "Exit 0 when up to date, else 1 with a unified diff.  The one command CI and "
+        "pre-commit need.",
     )
+    p.add_argument(
+        "files",
+        metavar="FILE",
+        nargs="*",
+        help="files that changed (as pre-commit passes them); the whole project is "
+        "checked, found from the first FILE when --root is not given",
+    )
+
     p = sub.add_parser(
         "list",
         parents=[common],
@@ -95,6 +160,7 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="List every machine type of every target.",
     )
     p.add_argument("--target", metavar="T", help="only this target")
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
     p = sub.add_parser(
         "show",
         parents=[common],
@@ -139,7 +205,7 @@ def add_platform_commands(sub, common) -> None:
         help="list the host platforms machines/ defines",
         description="List every platform: OS, kernel, accelerators (the first is the one "
         "a guest runs with) and host features, with what each inherits.",
-    )
+    ).add_argument("--json", action="store_true", help="print the platforms as JSON")
     p = sub.add_parser(
         "migrate-check",
         parents=[common],
@@ -155,20 +221,58 @@ def add_platform_commands(sub, common) -> None:
     p.add_argument("--matrix", action="store_true", help="every machine x platform pair")
     p.add_argument("--target", metavar="T", help="target binary (default: the first)")
     p.add_argument("--accel", metavar="A", help="accelerator the guest runs with")
+    p.add_argument("--json", action="store_true", help="print the verdict as JSON")
 
 
 def diagnostics_for(args):
+    """The Diagnostics of a run, with -W/-E applied; a misspelt check is a
+    usage error."""
+    from .checklist import CHECKS, suggest
     from .diagnostics import Diagnostics
 
     diags = Diagnostics()
-    for name in args.warn:
-        if name.startswith("no-"):
-            diags.severity_overrides[name[3:]] = "ignore"
+
+    def known(name: str, flag: str) -> str:
+        if name not in CHECKS:
+            close = suggest(name)
+            hint = f"; did you mean '{flag}{close}'?" if close else ""
+            raise UsageError(
+                f"unknown check '{name}' in {flag}{name}{hint} (see 'mtc build --list-checks')"
+            )
+        return name
+
+    for flag in args.warn:
+        if flag == "error":
+            diags.warnings_are_errors = True
+        elif flag.startswith("error="):
+            diags.severity_overrides[known(flag[6:], "-Werror=")] = "error"
+        elif flag.startswith("no-error="):
+            diags.not_errors.add(known(flag[9:], "-Wno-error="))
+        elif flag.startswith("no-"):
+            diags.severity_overrides[known(flag[3:], "-Wno-")] = "ignore"
         else:
-            diags.severity_overrides[name] = "warning"
+            diags.severity_overrides[known(flag, "-W")] = "warning"
     for name in args.error:
-        diags.severity_overrides[name] = "error"
+        diags.severity_overrides[known(name, "-E")] = "error"
     return diags
+
+
+def use_color(args, stream) -> bool:
+    """--color, then FORCE_COLOR and NO_COLOR, then whether stream is a tty."""
+    choice = getattr(args, "color", "auto")
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty()
+
+
+def print_diagnostics(diags, args) -> None:
+    sys.stderr.write(
+        diags.render(color=use_color(args, sys.stderr), quiet=getattr(args, "quiet", False))
+    )
 
 
 def find_root(start: Path) -> Path | None:
@@ -204,69 +308,94 @@ def parse_config(items: list[str]) -> dict[str, bool]:
 
 
 def compile_or_report(args):
+    project = project_for(args)
+    diags = diagnostics_for(args)
+    config = parse_config(getattr(args, "config", []))
+    resolved = compile_checked(project, diags, config)
+    # Warnings are for the commands that compile; queries show only failures.
+    if resolved is None or args.command in ("build", "check"):
+        print_diagnostics(diags, args)
+    return project, resolved
+
+
+def compile_checked(project, diags, config):
+    """pipeline.compile_project, with an unknown --config name a usage error."""
     from . import pipeline
+
+    try:
+        return pipeline.compile_project(project, diags, config)
+    except pipeline.ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def build_outputs(args, backends=None):
+    """(project, input files read, outputs or None): compile and emit, with
+    every diagnostic printed."""
+    from . import pipeline
+    from .backends import BackendError
+    from .diagnostics import Location
 
     project = project_for(args)
     diags = diagnostics_for(args)
     config = parse_config(getattr(args, "config", []))
-    resolved = pipeline.compile_project(project, diags, config)
-    # Warnings are for the commands that compile; queries show only failures.
-    if resolved is None or args.command in ("build", "check"):
-        sys.stderr.write(diags.render())
-    return project, resolved
-
-
-def build_result(args):
-    """(project, BuildResult): from the build cache when nothing that decides
-    the result changed, else by compiling."""
-    root = args.root.resolve() if args.root is not None else find_root(Path.cwd())
-    if root is None or not (root / "machines").is_dir():
-        project_for(args)  # raises the usage error
-    config = parse_config(getattr(args, "config", []))
-    build_key = buildcache.key(root / "machines", config, args.warn, args.error)
-    result = buildcache.load(build_key)
-    if result is None:
-        from . import pipeline
-
-        project = project_for(args)
-        diags = diagnostics_for(args)
-        resolved = pipeline.compile_project(project, diags, config)
-        outputs, rendered = None, diags.render()
-        if resolved is not None:
-            from .backends import BackendError
-
-            try:
-                outputs = pipeline.emit(resolved)
-            except BackendError as exc:
-                rendered += f"error: {exc}\n"
-        result = buildcache.BuildResult(rendered, outputs)
-        buildcache.store(build_key, result)
-    sys.stderr.write(result.diagnostics)
-    return root, result
+    resolved = compile_checked(project, diags, config)
+    outputs, inputs = None, []
+    if resolved is not None:
+        inputs = resolved.corpus.files + resolved.corpus.registry_files
+        try:
+            outputs = pipeline.emit(resolved, backends)
+        except BackendError as exc:
+            diags.error(exc.location or Location("machines", 1, 1), str(exc))
+    print_diagnostics(diags, args)
+    return project, inputs, outputs
 
 
 def cmd_build(args) -> int:
     from . import output
 
-    root, result = build_result(args)
-    if result.outputs is None:
-        print("mtc: errors found; generated/ left untouched", file=sys.stderr)
+    if args.list_checks:
+        from .checklist import listing
+
+        sys.stdout.write(listing())
+        return 0
+    backends = list(dict.fromkeys(args.backend)) if args.backend else None
+    project, inputs, outputs = build_outputs(args, backends)
+    if outputs is None:
+        where = args.output_dir or "generated/"
+        print(f"mtc: errors found; {where} left untouched", file=sys.stderr)
         return 1
-    written, removed = output.write_outputs(root / "generated", result.outputs)
-    for rel in written:
-        print(f"  GEN     generated/{rel}")
-    for rel in removed:
-        print(f"  RM      generated/{rel}")
+    if backends is not None and len(backends) == 1:
+        prefix = backends[0] + "/"
+        outputs = {rel.removeprefix(prefix): text for rel, text in outputs.items()}
+    build_dir = args.output_dir is not None
+    target = args.output_dir if build_dir else project.generated
+    shown = str(args.output_dir) if build_dir else "generated"
+    written, removed = output.write_outputs(target, outputs, build_dir)
+    if not args.quiet:
+        for rel in written:
+            print(f"  GEN     {shown.rstrip('/')}/{rel}")
+        for rel in removed:
+            print(f"  RM      {shown.rstrip('/')}/{rel}")
+    if args.depfile is not None:
+        output.write_depfile(
+            args.depfile,
+            [target / rel for rel in outputs],
+            [project.root / rel for rel in inputs],
+        )
     return 0
 
 
 def cmd_check(args) -> int:
     from . import output
 
-    root, result = build_result(args)
-    if result.outputs is None:
+    if args.root is None and args.files:
+        root = find_root(Path(args.files[0]).parent)
+        if root is not None:
+            args.root = root
+    project, _, outputs = build_outputs(args)
+    if outputs is None:
         return 1
-    diff = output.diff_outputs(root / "generated", result.outputs)
+    diff = output.diff_outputs(project.generated, outputs)
     if diff:
         sys.stdout.write(diff)
         print("mtc: generated/ is out of date; run 'mtc build'", file=sys.stderr)
@@ -279,24 +408,38 @@ def cmd_list(args) -> int:
     if resolved is None:
         return 1
     targets = select_targets(resolved, args.target)
+    if args.json:
+        report = {
+            name: {
+                "binary": resolved.targets[name].target.binary,
+                "machines": [list_entry(m) for m in resolved.targets[name].machines],
+            }
+            for name in targets
+        }
+        print(json.dumps({"targets": report}, indent=2, ensure_ascii=False))
+        return 0
     for name in targets:
         machines = resolved.targets[name].machines
         print(f"{name} ({resolved.targets[name].target.binary}):")
         width = max((len(m.name) for m in machines), default=0)
         for machine in machines:
-            notes = []
-            if machine.alias:
-                notes.append(f"alias {machine.alias}")
-            if machine.is_default:
-                notes.append("default")
-            if machine.deprecated:
-                notes.append("deprecated")
-            if machine.machine.unstable is not None:
-                notes.append("unstable")
-            cpus = machine.query_value("cpu-max", "?")
+            entry = list_entry(machine)
+            notes = [f"alias {machine.alias}"] if machine.alias else []
+            notes += [flag for flag in ("default", "deprecated", "unstable") if entry[flag]]
             extra = f"  ({', '.join(notes)})" if notes else ""
-            print(f"  {machine.name:<{width}}  cpu-max {cpus}{extra}")
+            print(f"  {machine.name:<{width}}  cpu-max {entry['cpu-max'] or '?'}{extra}")
     return 0
+
+
+def list_entry(machine) -> dict:
+    return {
+        "name": machine.name,
+        "alias": machine.alias,
+        "default": machine.is_default,
+        "deprecated": machine.deprecated,
+        "unstable": machine.machine.unstable is not None,
+        "cpu-max": machine.query_value("cpu-max"),
+    }
 
 
 def select_targets(resolved, target: str | None) -> list[str]:
@@ -372,7 +515,22 @@ def cmd_platforms(args) -> int:
     _, resolved = compile_or_report(args)
     if resolved is None:
         return 1
-    for platform in resolved.corpus.platforms.values():
+    platforms = resolved.corpus.platforms.values()
+    if args.json:
+        report = {}
+        for platform in platforms:
+            facts = platform.effective()
+            report[platform.name] = {
+                "extends": platform.extends,
+                "desc": platform.desc or None,
+                "os": facts.os,
+                "kernel": str(facts.kernel) if facts.kernel else None,
+                "accels": facts.accels,
+                "features": sorted(facts.features),
+            }
+        print(json.dumps({"platforms": report}, indent=2, ensure_ascii=False))
+        return 0
+    for platform in platforms:
         facts = platform.effective()
         parent = f" (extends {platform.extends})" if platform.extends else ""
         print(f"{platform.name}{parent}: {platform.desc}" if platform.desc else platform.name)
@@ -407,27 +565,55 @@ def cmd_migrate_check(args) -> int:
     machine = find_machine(resolved, args.machine, args.target)
     source = platform_facts(resolved, args.source, "--from")
     destination = platform_facts(resolved, args.destination, "--to")
-    broken = False
-    for host in (source, destination):
-        missing = platforms.missing_requirements(machine, host)
-        if missing:
-            broken = True
-            print(f"{machine.name} cannot run on {host.name}: requires {', '.join(missing)}")
+    report = {"machine": machine.name, "from": source.name, "to": destination.name}
+    # A machine that cannot start on one of the hosts is refused, with the
+    # reason and nothing else: there is no guest to migrate.
+    refused = {
+        host.name: missing
+        for host in (source, destination)
+        if (missing := platforms.missing_requirements(machine, host))
+    }
+    if refused:
+        report.update(verdict="cannot-run", requires=refused)
+        if args.json:
+            print(json.dumps(report, indent=2, ensure_ascii=False))
+        for host, missing in refused.items():
+            if not args.json:
+                print(f"{machine.name} cannot run on {host}: it requires {', '.join(missing)}")
+        return 1
     differences = platforms.migrate(machine, source, destination, corpus, args.accel)
+    breaking = [d for d in differences if d.breaks]
+    verdict = "can-break" if breaking else "safe" if differences else "same-abi"
+    if args.json:
+        report.update(
+            verdict=verdict,
+            differences=[
+                {
+                    "property": f"{d.driver}.{d.property}",
+                    "breaks": d.breaks,
+                    "from": {"value": d.source.value, "why": d.source.why},
+                    "to": {"value": d.destination.value, "why": d.destination.why},
+                }
+                for d in differences
+            ],
+        )
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return 1 if breaking else 0
     for diff in differences:
-        verdict = "" if diff.breaks else "  [destination only offers more: not negotiated]"
-        print(f"{diff.driver}.{diff.property}:{verdict}")
+        note = "" if diff.breaks else "  [destination only offers more: not negotiated]"
+        print(f"{diff.driver}.{diff.property}:{note}")
         print(f"    {source.name}: {diff.source.value}    ({diff.source.why})")
         print(f"    {destination.name}: {diff.destination.value}    ({diff.destination.why})")
-    breaking = [d for d in differences if d.breaks]
-    if breaking or broken:
+    route = f"migration from {source.name} to {destination.name}"
+    if breaking:
+        count = len(breaking)
         print(
-            f"{machine.name}: migration from {source.name} to {destination.name} can break "
-            f"({len(breaking)} guest-visible difference{'s' if len(breaking) != 1 else ''})"
+            f"{machine.name}: {route} can break "
+            f"({count} guest-visible difference{'s' if count != 1 else ''})"
         )
         return 1
     if differences:
-        print(f"{machine.name}: migration from {source.name} to {destination.name} is safe")
+        print(f"{machine.name}: {route} is safe")
         return 0
     print(f"{machine.name}: the guest sees the same ABI on {source.name} and {destination.name}")
     return 0

@@ -7,7 +7,10 @@ machines/hw.mtc:12:5: error: unknown compat set 'hw 7.3'
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+from .checklist import CHECKS
 
 MAX_SHOWN = 120  # columns of source shown under a diagnostic
 
@@ -41,14 +44,36 @@ class CompileError(Exception):
     """Raised to stop the pipeline after a stage reported errors."""
 
 
+# gcc's default GCC_COLORS: locus bold, error bold red, warning bold magenta,
+# note bold cyan, caret bold green, 'quoted' text bold.
+COLORS = {
+    "locus": "01",
+    "error": "01;31",
+    "warning": "01;35",
+    "note": "01;36",
+    "caret": "01;32",
+    "quote": "01",
+}
+QUOTED_RE = re.compile(r"'[^'\n]+'")
+
+
+def paint(text: str, what: str, color: bool) -> str:
+    return f"\033[{COLORS[what]}m\033[K{text}\033[m\033[K" if color else text
+
+
 @dataclass
 class Diagnostics:
     """Collects every diagnostic of a run so they can be reported together."""
 
     items: list[Diagnostic] = field(default_factory=list)
     sources: dict[str, list[str]] = field(default_factory=dict)
-    # Check name -> "error" | "warning" | "ignore"; set from -W/-E/-Wno-.
+    # Check name -> "error" | "warning" | "ignore"; set from -W/-E/-Wno-/-Werror=.
     severity_overrides: dict[str, str] = field(default_factory=dict)
+    # gcc's -Werror: every warning is an error, but for checks -Wno-error=NAME exempts.
+    warnings_are_errors: bool = False
+    not_errors: set[str] = field(default_factory=set)
+    # Checks -Werror turned into errors: shown as [-Werror=NAME], as gcc does.
+    promoted: set[Diagnostic] = field(default_factory=set)
 
     def add_source(self, file: str, text: str) -> None:
         self.sources[file] = text.split("\n")
@@ -60,11 +85,19 @@ class Diagnostics:
         message: str,
         check: str | None = None,
     ) -> None:
+        promoted = False
         if check is not None:
+            if check not in CHECKS:
+                raise ValueError(f"diagnostic names an undeclared check '{check}'")
             severity = self.severity_overrides.get(check, severity)
             if severity == "ignore":
                 return
-        self.items.append(Diagnostic(location, severity, message, check))
+        if severity == "warning" and self.warnings_are_errors and check not in self.not_errors:
+            severity, promoted = "error", True
+        diagnostic = Diagnostic(location, severity, message, check)
+        if promoted:
+            self.promoted.add(diagnostic)
+        self.items.append(diagnostic)
 
     def error(self, location: Location, message: str, check: str | None = None):
         self.report(location, "error", message, check)
@@ -90,10 +123,18 @@ class Diagnostics:
                 unique.append(d)
         return sorted(unique, key=Diagnostic.sort_key)
 
-    def format(self, diagnostic: Diagnostic) -> str:
-        text = f"{diagnostic.location}: {diagnostic.severity}: {diagnostic.message}"
+    def format(self, diagnostic: Diagnostic, color: bool = False) -> str:
+        severity = diagnostic.severity
+        message = diagnostic.message
+        if color:
+            message = QUOTED_RE.sub(lambda m: paint(m.group(0), "quote", True), message)
+        text = (
+            f"{paint(f'{diagnostic.location}:', 'locus', color)} "
+            f"{paint(f'{severity}:', severity, color)} {message}"
+        )
         if diagnostic.check:
-            text += f" [-W{diagnostic.check}]"
+            flag = "-Werror=" if diagnostic in self.promoted else "-W"
+            text += f" [{paint(flag + diagnostic.check, severity, color)}]"
         lines = self.sources.get(diagnostic.location.file)
         line_no = diagnostic.location.line
         if lines is not None and 0 < line_no <= len(lines):
@@ -107,8 +148,17 @@ class Diagnostics:
             # Tabs keep their width so the caret lines up under the column.
             prefix = source_line[:column]
             pad = "".join("\t" if ch == "\t" else " " for ch in prefix)
-            text += f"\n    {source_line}\n    {pad}^"
+            text += f"\n    {source_line}\n    {pad}{paint('^', 'caret', color)}"
         return text
 
-    def render(self) -> str:
-        return "".join(self.format(d) + "\n" for d in self.sorted())
+    def render(self, color: bool = False, quiet: bool = False) -> str:
+        """Every diagnostic, sorted; `quiet` keeps only errors (and the notes
+        that explain them)."""
+        lines = []
+        keep = True
+        for diagnostic in self.sorted():
+            if diagnostic.severity != "note":
+                keep = not quiet or diagnostic.severity == "error"
+            if keep:
+                lines.append(self.format(diagnostic, color) + "\n")
+        return "".join(lines)

@@ -140,6 +140,9 @@ class HostProperty:
     property: str
     feature: str
     location: Location
+    # Why a default that is on without the feature stays (QEMU's own choice):
+    # the host-dependent-default warning is then not given.
+    acknowledged: str | None = None
 
 
 @dataclass

@@ -23,7 +23,6 @@ from lark.exceptions import (
     UnexpectedToken,
 )
 
-from .buildcache import cache_dir
 from .files import atomic_write
 from .diagnostics import Diagnostics, Location
 
@@ -90,6 +89,20 @@ def _get_parser() -> Lark:
             cache=_cache_path(),
         )
     return _parser
+
+
+def cache_dir() -> str | None:
+    directory = os.environ.get("MTC_CACHE_DIR")
+    if directory is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        directory = os.path.join(base, "mtc")
+    if not directory:
+        return None
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError:
+        return None
+    return directory
 
 
 _grammar_digest: str | None = None
@@ -167,10 +180,13 @@ def find_sources(
 
 
 def display_path(path: Path, root: Path) -> str:
+    """path as diagnostics and outputs show it: relative to the project root,
+    taken lexically (machines/ may be a symlink into a build directory whose
+    absolute path must never reach an output)."""
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return path.relative_to(root).as_posix()
     except ValueError:
-        return str(path)
+        return path.name
 
 
 def read_source(path: Path, shown: str, diags: Diagnostics) -> str | None:

@@ -20,8 +20,13 @@ from .backends import libvirt as libvirt_backend
 from .diagnostics import Diagnostics, Location
 from .model import Corpus
 
-# Every backend: a module with emit(resolved, sources) -> {path: text}.
-BACKENDS = [json_backend, libvirt_backend, c_backend]
+# Every backend: a module with emit(resolved, sources) -> {path: text}, each
+# path below the backend's own folder (json/, libvirt/, c/).
+BACKENDS = {"json": json_backend, "libvirt": libvirt_backend, "c": c_backend}
+
+
+class ConfigError(ValueError):
+    """--config names a build option machines/ does not declare."""
 
 
 @dataclass
@@ -70,7 +75,7 @@ def compile_project(
     for name, value in (overrides or {}).items():
         if name not in config:
             known = ", ".join(sorted(config)) or "none declared"
-            diags.error(Location("--config"), f"unknown build option {name} (known: {known})")
+            raise ConfigError(f"--config: unknown build option {name} (known: {known})")
         config[name] = value
     checks.check(corpus, diags)
     corpus.registry = qomcheck.load_registry(corpus, project.root, diags)
@@ -84,10 +89,12 @@ def compile_project(
     return None if diags.has_errors else resolved
 
 
-def emit(resolved: resolve.Resolved) -> dict[str, str]:
-    """Every generated file, keyed by its path below generated/."""
+def emit(resolved: resolve.Resolved, backends: list[str] | None = None) -> dict[str, str]:
+    """Every generated file (of `backends`, default all), keyed by its path
+    below generated/."""
     sources = resolved.corpus.files
     outputs: dict[str, str] = {}
-    for backend in BACKENDS:
-        outputs.update(backend.emit(resolved, sources))
+    for name, backend in BACKENDS.items():
+        if backends is None or name in backends:
+            outputs.update(backend.emit(resolved, sources))
     return dict(sorted(outputs.items()))

@@ -107,6 +107,8 @@ def check_host_dependent(resolved: Resolved, corpus: Corpus, diags: Diagnostics)
         per_property.setdefault(index, []).append(_span(machines))
     for index, spans in per_property.items():
         host_prop = corpus.host_properties[index]
+        if host_prop.acknowledged is not None:
+            continue  # QEMU's own default, kept knowingly: the reason says why
         names = "; ".join(spans)
         diags.warning(
             host_prop.location,

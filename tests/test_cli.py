@@ -172,36 +172,3 @@ def test_schema_rejects_a_broken_document():
     del data["machines"][0]["compat-props"]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, schema, cls=jsonschema.Draft202012Validator)
-
-
-def test_build_cache_answers_only_for_identical_inputs(project_copy, tmp_path):
-    env_cache = str(tmp_path / "cache")
-    import os
-    import subprocess
-    import sys
-
-    def build(*extra):
-        env = dict(os.environ, MTC_CACHE_DIR=env_cache)
-        return subprocess.run(
-            [sys.executable, "-m", "mtc", "build", "--root", str(project_copy), *extra],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-
-    shutil.rmtree(project_copy / "generated")
-    first = build()
-    assert first.returncode == 0 and list((tmp_path / "cache" / "builds").glob("*.pickle"))
-    shutil.rmtree(project_copy / "generated")
-    second = build()  # answered by the cache: same files, same warnings
-    assert second.returncode == 0 and second.stderr == first.stderr
-    assert tree_bytes(project_copy / "generated") == tree_bytes(ROOT / "generated")
-    # Any change to the inputs is a new key: the edit shows in the output.
-    hw = project_copy / "machines" / "hw.mtc"
-    hw.write_text(hw.read_text().replace('"128"', '"256"', 1))
-    third = build()
-    assert third.returncode == 0
-    assert '"value": "256"' in (project_copy / "generated" / "json" / "x86_64.json").read_text()
-    # So are the build options and the -W flags.
-    fourth = build("-Wno-host-dependent-default")
-    assert fourth.returncode == 0 and "warning" not in fourth.stderr

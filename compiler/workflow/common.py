@@ -56,7 +56,10 @@ def compile_tree(root: Path, label: str, args=None, show_warnings: bool = False)
         diags = diagnostics_for(args)
     resolved = pipeline.compile_project(pipeline.Project(root), diags)
     if resolved is None or show_warnings:
-        text = diags.render()
+        from ..cli import use_color
+
+        color = use_color(args, sys.stderr) if args is not None else False
+        text = diags.render(color=color, quiet=getattr(args, "quiet", False))
         if text and label:
             sys.stderr.write(f"In {label}:\n")
         sys.stderr.write(text)
