@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from lark import Token, Tree
+from .lalr import Token, Tree
 
 from .diagnostics import Diagnostics, Location
 from .model import (

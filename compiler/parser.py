@@ -2,29 +2,23 @@
 
 Returns one syntax tree per file plus the comments found in it (the builder
 attaches them to compat entries).  Every failure becomes a located diagnostic.
+
+The grammar is grammar/mtc.lark; parsegen.py turns it, with Lark, into the
+tables in parse_tables.py that lalr.py runs, so a build neither builds
+tables nor imports Lark.  Should the grammar and the tables ever disagree (a
+grammar edited without 'python3 -m mtc.parsegen'), the tables are rebuilt in
+memory from the grammar, which is slower but never wrong.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import lark
-
-from lark import Lark, Token, Tree
-from lark.exceptions import (
-    LarkError,
-    UnexpectedCharacters,
-    UnexpectedEOF,
-    UnexpectedInput,
-    UnexpectedToken,
-)
-
-from .files import atomic_write
+from . import lalr
 from .diagnostics import Diagnostics, Location
+from .lalr import Token, Tree
 
 
 def _grammar_file() -> Path:
@@ -64,6 +58,15 @@ TERMINAL_NAMES = {
 }
 
 
+# How Lark builds the tables parsegen.py writes to parse_tables.py.
+LARK_OPTIONS = dict(
+    parser="lalr",
+    lexer="contextual",
+    propagate_positions=True,
+    maybe_placeholders=True,
+)
+
+
 @dataclass
 class ParsedFile:
     path: str  # as shown in diagnostics: relative to the project root
@@ -72,86 +75,20 @@ class ParsedFile:
     comments: dict[int, tuple[int, str]] = field(default_factory=dict)
 
 
-_parser: Lark | None = None
-_comments: list[Token] = []
+_tables_checked = False
 
 
-def _get_parser() -> Lark:
-    global _parser
-    if _parser is None:
-        _parser = Lark(
-            GRAMMAR.read_text(encoding="utf-8"),
-            parser="lalr",
-            lexer="contextual",
-            propagate_positions=True,
-            maybe_placeholders=True,
-            lexer_callbacks={"COMMENT": _comments.append},
-            cache=_cache_path(),
-        )
-    return _parser
-
-
-def cache_dir() -> str | None:
-    directory = os.environ.get("MTC_CACHE_DIR")
-    if directory is None:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        directory = os.path.join(base, "mtc")
-    if not directory:
-        return None
-    try:
-        os.makedirs(directory, exist_ok=True)
-    except OSError:
-        return None
-    return directory
-
-
-_grammar_digest: str | None = None
-
-
-def grammar_digest() -> str:
-    """Changes whenever the grammar or the Lark that builds its trees does."""
-    global _grammar_digest
-    if _grammar_digest is None:
-        data = GRAMMAR.read_bytes() + b"\0lark " + lark.__version__.encode()
-        _grammar_digest = hashlib.sha256(data).hexdigest()[:20]
-    return _grammar_digest
-
-
-def _cache_path() -> str | bool:
-    """Lark stores the compiled LALR tables here, keyed by the grammar's hash."""
-    directory = cache_dir()
-    if directory is None:
-        return False
-    return os.path.join(directory, f"grammar-{grammar_digest()}.lark.cache")
-
-
-def _tree_cache_file(text: str) -> str | None:
-    directory = cache_dir()
-    if directory is None:
-        return None
-    key = hashlib.sha256(grammar_digest().encode() + b"\0" + text.encode("utf-8")).hexdigest()
-    return os.path.join(directory, "trees", key[:2], key[2:] + ".pickle")
-
-
-def _load_tree(path: str | None):
-    if path is None:
-        return None
-    try:
-        with open(path, "rb") as handle:
-            tree, comments = pickle.load(handle)
-    except Exception:  # missing, truncated or from another version: parse again
-        return None
-    return tree, comments
-
-
-def _store_tree(path: str | None, tree: Tree, comments: dict) -> None:
-    if path is None:
+def _ensure_tables() -> None:
+    """Use the generated tables, unless the grammar has changed since."""
+    global _tables_checked
+    if _tables_checked:
         return
-    try:
-        data = pickle.dumps((tree, comments), protocol=pickle.HIGHEST_PROTOCOL)
-        atomic_write(path, data, 0o600)
-    except (OSError, pickle.PicklingError, RecursionError):
-        pass  # a cache that cannot be written only costs time
+    _tables_checked = True
+    text = GRAMMAR.read_text(encoding="utf-8")
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() != lalr.T.GRAMMAR_SHA256:
+        from . import parsegen
+
+        lalr.use_tables(parsegen.build_tables(text))
 
 
 def find_sources(
@@ -217,39 +154,31 @@ def read_source(path: Path, shown: str, diags: Diagnostics) -> str | None:
 
 
 def parse_text(text: str, shown: str, diags: Diagnostics) -> ParsedFile | None:
-    """Parse one file; the tree of a text parsed before comes from the cache."""
-    cache_file = _tree_cache_file(text)
-    cached = _load_tree(cache_file)
-    if cached is not None:
-        return ParsedFile(shown, cached[0], cached[1])
-    parser = _get_parser()
-    _comments.clear()
+    _ensure_tables()
+    comments: list[Token] = []
     try:
-        tree = parser.parse(text)
-    except UnexpectedInput as exc:
+        tree = lalr.parse(text, comments)
+    except lalr.ParseError as exc:
         diags.error(Location(shown, exc.line, exc.column), _syntax_message(exc, text))
         return None
-    except (LarkError, RecursionError) as exc:  # pragma: no cover - defensive
-        diags.error(Location(shown, 1, 1), f"cannot parse: {exc.__class__.__name__}")
+    except RecursionError:  # pragma: no cover - the parser does not recurse
+        diags.error(Location(shown, 1, 1), "cannot parse: nested too deeply")
         return None
     parsed = ParsedFile(shown, tree)
-    for tok in _comments:
+    for tok in comments:
         parsed.comments[tok.line] = (tok.column, tok.value[1:].strip())
-    _store_tree(cache_file, parsed.tree, parsed.comments)
     return parsed
 
 
-def _syntax_message(exc: UnexpectedInput, text: str) -> str:
-    expected = sorted({TERMINAL_NAMES.get(t, _literal(t)) for t in _expected(exc) if t})
-    if isinstance(exc, UnexpectedEOF):
-        found = "end of file"
-    elif isinstance(exc, UnexpectedToken):
-        found = "end of file" if exc.token.type == "$END" else f"'{exc.token.value}'"
-    elif isinstance(exc, UnexpectedCharacters):
-        found = repr(text[exc.pos_in_stream]) if exc.pos_in_stream < len(text) else "?"
+def _syntax_message(exc: lalr.ParseError, text: str) -> str:
+    if exc.kind == "characters":
+        expected_terminals = exc.expected
+        found = repr(text[exc.pos]) if exc.pos < len(text) else "?"
         found = f"character {found}"
     else:
-        found = "input"
+        expected_terminals = exc.accepts or exc.expected
+        found = "end of file" if exc.token.type == "$END" else f"'{exc.token.value}'"
+    expected = sorted({TERMINAL_NAMES.get(t, _literal(t)) for t in expected_terminals if t})
     message = f"syntax error: unexpected {found}"
     if expected:
         if len(expected) > 8:
@@ -258,16 +187,9 @@ def _syntax_message(exc: UnexpectedInput, text: str) -> str:
     return message
 
 
-def _expected(exc: UnexpectedInput) -> set[str]:
-    if isinstance(exc, UnexpectedToken):
-        return set(exc.accepts or exc.expected)
-    return set(getattr(exc, "allowed", None) or getattr(exc, "expected", None) or ())
-
-
 def _literal(terminal: str) -> str:
     """Anonymous terminals ('{', 'release', ...) are shown as their text."""
-    try:
-        pattern = _get_parser().get_terminal(terminal).pattern
-    except (KeyError, AttributeError):
+    entry = lalr.T.TERMINALS.get(terminal)
+    if entry is None or entry[2] is None:
         return terminal
-    return f"'{pattern.value}'" if pattern.type == "str" else terminal
+    return f"'{entry[2]}'"

@@ -17,7 +17,7 @@ from . import builder, checks, guards, parser, platforms, qomcheck, resolve
 from .backends import c as c_backend
 from .backends import json as json_backend
 from .backends import libvirt as libvirt_backend
-from .diagnostics import Diagnostics, Location
+from .diagnostics import Diagnostics
 from .model import Corpus
 
 # Every backend: a module with emit(resolved, sources) -> {path: text}, each

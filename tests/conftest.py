@@ -1,4 +1,3 @@
-import os
 import shutil
 import subprocess
 import sys
@@ -9,17 +8,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # Facts transcribed from QEMU; tests/reference/README.md says from where.
 REFERENCE = ROOT / "tests" / "reference"
-
-
-def pytest_configure(config):
-    """Every mtc the tests run shares one cache made fresh for this session,
-    so each distinct input is really compiled at least once per run, and no
-    result from an earlier run (or from a developer's own builds) is reused."""
-    import tempfile
-
-    cache = tempfile.mkdtemp(prefix="mtc-test-cache-")
-    os.environ["MTC_CACHE_DIR"] = cache
-    config.add_cleanup(lambda: shutil.rmtree(cache, ignore_errors=True))
 
 
 def pytest_addoption(parser):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import REFERENCE, ROOT, run_mtc
+from conftest import ROOT, run_mtc
 
 REGISTRY = ROOT / "machines" / "registry" / "qemu-7.2-x86_64.qom.json"
 

@@ -111,7 +111,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import os
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -1721,18 +1720,6 @@ def render_machines(corpus: Corpus, sources: list[str]) -> dict[str, str]:
 # -- templates and entry point --------------------------------------------------------
 
 
-def _bytecode_cache(jinja2):
-    """Compiled templates kept beside the parser's cache (~/.cache/mtc), so a
-    process loads them instead of compiling them; none if it cannot be made."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    directory = os.path.join(base, "mtc", "c-templates")
-    try:
-        os.makedirs(directory, exist_ok=True)
-    except OSError:
-        return None
-    return jinja2.FileSystemBytecodeCache(directory)
-
-
 @lru_cache(maxsize=None)
 def _environment():
     import jinja2  # only when the backend runs: the import costs tens of ms
@@ -1744,7 +1731,6 @@ def _environment():
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
-        bytecode_cache=_bytecode_cache(jinja2),
     )
 
 
