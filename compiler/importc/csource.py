@@ -208,23 +208,32 @@ class Macros:
         self.order: list[MacroDef] = []
 
     def add_file(self, cfile: CFile) -> None:
-        for node, cond in walk_conditional(cfile, cfile.root.children):
-            if node.type not in ("preproc_def", "preproc_function_def"):
-                continue
-            name = cfile.text(node.child_by_field_name("name"))
-            value = node.child_by_field_name("value")
-            body = cfile.text(value).strip() if value is not None else ""
-            params = None
-            if node.type == "preproc_function_def":
-                plist = node.child_by_field_name("parameters")
-                params = [
-                    cfile.text(p) if p.type == "identifier" else "..." for p in plist.named_children
-                ]
-                if "..." in cfile.text(plist) and "..." not in params:
-                    params.append("...")
-            macro = MacroDef(name, params, body, cfile.location(node), cond)
-            self.defs.setdefault(name, []).append(macro)
-            self.order.append(macro)
+        # Every #define, wherever it sits: inside #if blocks (with their
+        # condition) and inside what tree-sitter could not parse (ERROR nodes).
+        def visit(nodes, cond):
+            for node, node_cond in walk_conditional(cfile, nodes, cond):
+                if node.type in ("preproc_def", "preproc_function_def"):
+                    self.add(cfile, node, node_cond)
+                elif node.type not in ("function_definition", "comment") and node.child_count:
+                    visit(node.children, node_cond)
+
+        visit(cfile.root.children, None)
+
+    def add(self, cfile: CFile, node, cond) -> None:
+        name = cfile.text(node.child_by_field_name("name"))
+        value = node.child_by_field_name("value")
+        body = cfile.text(value).strip() if value is not None else ""
+        params = None
+        if node.type == "preproc_function_def":
+            plist = node.child_by_field_name("parameters")
+            params = [
+                cfile.text(p) if p.type == "identifier" else "..." for p in plist.named_children
+            ]
+            if "..." in cfile.text(plist) and "..." not in params:
+                params.append("...")
+        macro = MacroDef(name, params, body, cfile.location(node), cond)
+        self.defs.setdefault(name, []).append(macro)
+        self.order.append(macro)
 
     def get(self, name: str) -> list[MacroDef]:
         return self.defs.get(name, [])

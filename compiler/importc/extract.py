@@ -38,7 +38,8 @@ from .cvalues import CBool, CEnum, CInt, CNull, CStr, CSymbol, Evaluator, Unknow
 from .program import Function, Program, Reader, Stmt, expand_defines
 
 VERSIONED_SET = re.compile(r"([a-z0-9_]+)_compat_(\d+)_(\d+)")
-MACHINE_NAME = re.compile(r"(.+)-(\d+\.\d+(?:\.\d+)?)")
+# pc-q35-4.0.1, and QEMU 7.x's tagged pseries-2.12-sxxm (family pseries-sxxm).
+MACHINE_NAME = re.compile(r"(.+?)-(\d+\.\d+(?:\.\d+)?)(-[a-z][a-z0-9]*)?")
 FACTS = {"m->alias": "alias", "m->is_default": "is_default", "m->desc": "desc"}
 DEPRECATION = "m->deprecation_reason"
 IGNORED_FIELDS = {"m->init", "m->compat_props"}
@@ -58,6 +59,8 @@ class MachineType:
     parent: "MachineType | None" = None
     automatic: bool = False
     facts: dict = field(default_factory=dict)
+    instance_init: Function | None = None
+    tag: str = ""  # pseries-2.12-sxxm: "-sxxm"
 
 
 class Importer:
@@ -116,6 +119,7 @@ class Importer:
             reader.read(program, cfile.root.children)
             if relative in spec["files"]:
                 expand_defines(cfile, macros, program, reader, skip)
+        program.resolve_names()
         self.program = program
         self.types = {t.name: t for t in program.types}
         machines = self.machine_types(program, spec)
@@ -141,13 +145,15 @@ class Importer:
                 continue
             name = info.name[: -len("-machine")]
             match = MACHINE_NAME.fullmatch(name)
-            family, version = (
-                (match.group(1), Version.parse(match.group(2))) if match else (name, None)
-            )
+            family, version, tag = name, None, ""
+            if match:
+                family, version = match.group(1), Version.parse(match.group(2))
+                tag = match.group(3) or ""
             found.append(
                 MachineType(
                     name=name,
-                    family=family,
+                    family=family + tag,
+                    tag=tag,
                     version=version,
                     class_init=program.functions[info.class_init],
                     location=info.location,
@@ -204,12 +210,21 @@ class Importer:
             "desc": None,
             DEPRECATION: None,
         }
+        conditional: dict = {}  # fact -> the build-time #if its final value came from
         for ancestor in self.ancestors(machine):
-            self.execute(ancestor, state, machine, 0)
-        self.execute(machine.class_init, state, machine, 0)
+            self.execute(ancestor, state, conditional, 0)
+        self.execute(machine.class_init, state, conditional, 0)
+        for key, stmt in conditional.items():
+            if stmt is not None:
+                self.error(
+                    stmt.location,
+                    f"{stmt.lvalue} under a build-time #if cannot be expressed in mtc "
+                    "(the import keeps the default build's value)",
+                )
+        self.instance_hooks(machine)
         return state
 
-    def execute(self, function: Function, state: dict, machine: MachineType, depth: int) -> None:
+    def execute(self, function: Function, state: dict, conditional: dict, depth: int) -> None:
         if depth > 50:
             return
         for stmt in function.stmts:
@@ -217,18 +232,39 @@ class Importer:
             if holds is False:
                 continue
             if stmt.kind == "call" and stmt.callee in self.program.functions:
-                self.execute(self.program.functions[stmt.callee], state, machine, depth + 1)
+                self.execute(self.program.functions[stmt.callee], state, conditional, depth + 1)
             elif stmt.kind == "assign" and (stmt.lvalue in FACTS or stmt.lvalue == DEPRECATION):
                 key = FACTS.get(stmt.lvalue, stmt.lvalue)
-                if stmt.cond is not None and any(
+                build_time = stmt.cond is not None and any(
                     s.startswith("CONFIG_") for s in symbols_of(stmt.cond)
-                ):
-                    self.error(
-                        stmt.location,
-                        f"{machine.name}: {stmt.lvalue} under a build-time #if cannot be "
-                        "expressed in mtc; the import keeps the default build's value",
-                    )
+                )
+                conditional[key] = stmt if build_time else None
                 state[key] = stmt.value
+
+    def instance_hooks(self, machine: MachineType) -> None:
+        """What the machine's init function runs besides the family's init:
+        QEMU 7.x's pc_compat_X_Y_fn (an instance-time compat function)."""
+        init = None
+        for stmt in machine.class_init.stmts:
+            if (
+                stmt.kind == "assign"
+                and stmt.lvalue == "m->init"
+                and isinstance(stmt.value, CSymbol)
+            ):
+                init = self.program.functions.get(f"{machine.location.file}:{stmt.value.text}")
+        if init is None:
+            return
+        for name, value in init.locals.items():
+            if (
+                isinstance(value, CSymbol)
+                and f"{machine.location.file}:{value.text}" in self.program.functions
+            ):
+                self.error(
+                    machine.location,
+                    f"{machine.name}: its init runs {value.text}() (an instance-time compat "
+                    "function), which mtc cannot express",
+                )
+        machine.instance_init = init
 
     def ancestors(self, machine: MachineType) -> list[Function]:
         """The class_init functions of the abstract types above a machine,
@@ -344,6 +380,8 @@ class Importer:
             return value.text, "typename"
         if isinstance(value, CSymbol):
             return value.text, "symbol"
+        if isinstance(value, CNull):
+            value = Unknown("NULL (no value) cannot be written in mtc")
         if isinstance(value, CEnum) and wanted in (None, "enum"):
             return value.name, "enum"
         if isinstance(value, CEnum):
@@ -446,7 +484,11 @@ class Importer:
                 file=newest.file,
                 location=newest.location,
                 extends=extends,
-                pattern=f"{family_name}-{{version}}" if newest.version is not None else family_name,
+                pattern=(
+                    f"{family_name[: len(family_name) - len(newest.tag)]}-{{version}}{newest.tag}"
+                    if newest.version is not None
+                    else family_name
+                ),
                 targets=list(self.targets),
             )
             guards = {self.guard(m.cond, m.location) for m in members}

@@ -64,9 +64,33 @@ class TypeInfo:
 
 @dataclass
 class Program:
+    # By "file:name": static functions of two files may share a name (the
+    # DEFINE_PC_MACHINE expansions of pc_piix.c and pc_q35.c do).
     functions: dict[str, Function] = field(default_factory=dict)
     types: list[TypeInfo] = field(default_factory=list)
     arrays: dict[str, tuple[list[Entry], Location, CFile]] = field(default_factory=dict)
+
+    def resolve_names(self) -> None:
+        """Point every call and class_init at its function's key: the one of
+        the same file, else the only one of that name."""
+        by_name: dict[str, list[str]] = {}
+        for key, function in self.functions.items():
+            by_name.setdefault(function.name, []).append(key)
+
+        def key_for(name: str, file: str) -> str:
+            local = f"{file}:{name}"
+            if local in self.functions:
+                return local
+            keys = by_name.get(name, [])
+            return keys[0] if len(keys) == 1 else name
+
+        for function in self.functions.values():
+            for stmt in function.stmts:
+                if stmt.kind == "call":
+                    stmt.callee = key_for(stmt.callee, function.file.shown)
+        for info in self.types:
+            if info.class_init:
+                info.class_init = key_for(info.class_init, info.location.file)
 
 
 def comment_text(raw: str) -> str:
@@ -99,7 +123,7 @@ class Reader:
             if node.type == "function_definition":
                 function = self.function(node, where, node_cond, location is not None)
                 if function is not None:
-                    program.functions[function.name] = function
+                    program.functions[f"{self.cfile.shown}:{function.name}"] = function
             elif node.type == "declaration":
                 self.global_declaration(program, node, where, node_cond, location is not None)
 
@@ -337,7 +361,13 @@ class Reader:
             elif type_name == "GlobalProperty" and declarator.type == "array_declarator":
                 name = self.text(declarator.child_by_field_name("declarator"))
                 function.arrays[name] = self.entries(value, cond)
-            elif declarator.type == "identifier" and value is not None:
+            elif value is not None:
+                while declarator.type != "identifier" and declarator.child_by_field_name(
+                    "declarator"
+                ):
+                    declarator = declarator.child_by_field_name("declarator")
+                    if declarator.type == "parenthesized_declarator":
+                        declarator = declarator.named_children[0]
                 name = self.text(declarator)
                 if value.type == "initializer_list":
                     function.locals[name] = [
