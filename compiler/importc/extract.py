@@ -265,6 +265,21 @@ class Importer:
                     "function), which mtc cannot express",
                 )
         machine.instance_init = init
+        # s390x: the version's instance options (CPU-model changes, C globals).
+        for stmt in init.stmts:
+            function = self.program.functions.get(stmt.callee) if stmt.kind == "call" else None
+            if function is None or "instance_options" not in function.name:
+                continue
+            for inner in function.stmts:
+                callee = self.program.functions.get(inner.callee) if inner.kind == "call" else None
+                if callee is not None and "instance_options" in callee.name:
+                    continue  # the next newer version's
+                self.error(
+                    inner.location,
+                    f"{machine.name}: cannot translate the instance option "
+                    f"'{one_line(inner.text)}' (import-c does not read target/s390x's "
+                    "CPU models yet)",
+                )
 
     def ancestors(self, machine: MachineType) -> list[Function]:
         """The class_init functions of the abstract types above a machine,
