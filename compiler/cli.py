@@ -38,6 +38,15 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="project root holding machines/ (default: found from the working directory)",
     )
     common.add_argument(
+        "--overlay",
+        dest="overlays",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="layer a vendor overlay (a directory of .mtc files) on machines/",
+    )
+    common.add_argument(
         "-W",
         dest="warn",
         action="append",
@@ -183,14 +192,15 @@ def find_root(start: Path) -> Path | None:
 def project_for(args):
     from .pipeline import Project
 
+    overlays = [path.resolve() for path in getattr(args, "overlays", [])]
     if args.root is not None:
         if not (args.root / "machines").is_dir():
             raise UsageError(f"--root {args.root}: no machines/ directory there")
-        return Project(args.root.resolve())
+        return Project(args.root.resolve(), overlays)
     root = find_root(Path.cwd())
     if root is None:
         raise UsageError("no machines/ directory here or in any parent (use --root DIR)")
-    return Project(root)
+    return Project(root, overlays)
 
 
 def parse_config(items: list[str]) -> dict[str, bool]:
@@ -224,7 +234,8 @@ def build_result(args):
         project_for(args)  # raises the usage error
     config = parse_config(getattr(args, "config", []))
     build_key = buildcache.key(root / "machines", config, args.warn, args.error)
-    result = buildcache.load(build_key)
+    # An overlay's files are not in the key: a layered build is never cached.
+    result = None if getattr(args, "overlays", []) else buildcache.load(build_key)
     if result is None:
         from . import pipeline
 
@@ -240,7 +251,8 @@ def build_result(args):
             except BackendError as exc:
                 rendered += f"error: {exc}\n"
         result = buildcache.BuildResult(rendered, outputs)
-        buildcache.store(build_key, result)
+        if not getattr(args, "overlays", []):
+            buildcache.store(build_key, result)
     sys.stderr.write(result.diagnostics)
     return root, result
 
