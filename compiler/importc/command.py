@@ -53,6 +53,14 @@ def add_parser(subparsers, common_parser) -> None:
         "(still reported, as warnings)",
     )
     p.add_argument(
+        "--config",
+        metavar="KEY=on|off",
+        action="append",
+        default=[],
+        help="the default of a build option an #if tests (CONFIG_TCG=on), beside "
+        "the vocabulary's; every option an #if names needs one",
+    )
+    p.add_argument(
         "--force", action="store_true", help="replace an existing DIR/machines/ directory"
     )
 
@@ -74,6 +82,15 @@ def run(args) -> int:
         )
         return 2
     vocabulary = json.loads(VOCABULARY.read_text(encoding="utf-8"))
+    for item in args.config:
+        key, sep, value = item.partition("=")
+        if not sep or value not in ("on", "off") or not key.startswith("CONFIG_"):
+            print(f"mtc {NAME}: error: --config {item}: expected CONFIG_X=on|off", file=sys.stderr)
+            return 2
+        vocabulary["configs"][key] = {
+            "default": value == "on",
+            "desc": vocabulary["configs"].get(key, {}).get("desc", "a build option (--config)"),
+        }
     diags = Diagnostics()
     if args.partial:
         diags.severity_overrides["untranslatable"] = "warning"

@@ -92,6 +92,8 @@ class Importer:
         self.out.source = f"QEMU {version_text}"
         self.current = Version.parse(".".join(version_text.split(".")[:2]))
         for kind, spec in self.vocab["kinds"].items():
+            if not any(self.source.exists(f) for f in spec["files"]):
+                continue  # a tree without this kind's machines (not QEMU's own)
             missing = [f for f in spec["files"] + spec["support"] if not self.source.exists(f)]
             if missing:
                 for name in missing:
@@ -119,6 +121,8 @@ class Importer:
             reader.read(program, cfile.root.children)
             if relative in spec["files"]:
                 expand_defines(cfile, macros, program, reader, skip)
+            for location, message in reader.problems:
+                self.error(location, message)
         program.resolve_names()
         self.program = program
         self.types = {t.name: t for t in program.types}
@@ -167,7 +171,11 @@ class Importer:
     def mtc_file(self, c_file: str) -> str:
         stem = Path(c_file).stem
         mtc = f"{self.kind['dir']}/{stem}.mtc" if stem != "machine" else "hw.mtc"
-        self.out.files.setdefault(mtc, c_file)
+        try:
+            relative = Path(c_file).relative_to(self.source.shown_root).as_posix()
+        except ValueError:
+            relative = c_file
+        self.out.files.setdefault(mtc, relative)
         return mtc
 
     def callees(self, function: Function) -> list[str]:
@@ -559,7 +567,6 @@ class Importer:
         set_values = set()
         for stmt in stmts:
             if stmt.kind == "compat":
-                function = self.program.functions.get(self.function_of(stmt)) if False else None
                 ref = self.set_ref(stmt, self.function_holding(stmt), None)
                 if ref is not None and ref not in family.compat:
                     family.compat.append(ref)
@@ -575,9 +582,6 @@ class Importer:
             if stmt in function.stmts:
                 return function
         raise AssertionError("statement without a function")
-
-    def function_of(self, stmt):
-        return None
 
     def query_defaults(self, family, set_values, types, shared_only) -> None:
         """Facts query-machines reports that nothing set: MachineClass's
@@ -749,7 +753,12 @@ class Importer:
                 )
                 self.out.configs[name] = (default, desc)
                 return f"config.{name}"
-            self.error(location, f"unknown build option {name} in #if (not in the vocabulary)")
+            self.error(
+                location,
+                f"unknown build option {name} in #if: give --config {name}=on|off "
+                "(--partial declares it off)",
+            )
+            self.out.configs[name] = (False, "build option of the C's #if (declared by --partial)")
             return f"config.{name}"
         if kind == "not":
             inner = self.guard_text(cond[1], location)

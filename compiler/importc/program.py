@@ -105,6 +105,7 @@ class Reader:
     """Turns the functions and arrays of a file into statements."""
 
     def __init__(self, cfile: CFile, macros: Macros, evaluator: Evaluator, struct_vars: dict):
+        self.problems: list[tuple[Location, str]] = []  # reported by the importer
         self.cfile = cfile
         self.macros = macros
         self.evaluator = evaluator
@@ -177,7 +178,15 @@ class Reader:
         entries: list[Entry] = []
         pending: list[str] = []
         last_line = -1
+        # tree-sitter-c leaves #if lines inside an initializer as ERROR nodes:
+        # the stack of those conditions, innermost last: (taken so far, current).
+        stack: list[tuple[Cond, Cond]] = []
         for child, cond in walk_conditional(self.cfile, node.named_children, outer):
+            if child.type == "ERROR" and self.text(child).lstrip().startswith("#"):
+                self.directive(self.text(child).strip(), stack, child)
+                continue
+            for _, inner in stack:
+                cond = conjoin(cond, inner)
             if child.type == "comment":
                 line = child.start_point.row
                 if entries and line == last_line and entries[-1].comment is None:
@@ -217,6 +226,35 @@ class Reader:
             entries.append(entry)
             last_line = child.end_point.row
         return entries
+
+    def directive(self, text: str, stack: list, node) -> None:
+        """Track #ifdef/#ifndef/#if/#elif/#else/#endif met inside an initializer."""
+        from .csource import condition_of, negate
+
+        word, _, rest = text[1:].strip().partition(" ")
+        rest = rest.strip()
+        if word in ("ifdef", "ifndef"):
+            cond: Cond = ("defined", rest.split()[0] if rest else "")
+            cond = cond if word == "ifdef" else ("not", cond)
+            stack.append((cond, cond))
+        elif word in ("if", "elif"):
+            parsed = parse_text(f"#if {rest}\n#endif\n").named_children
+            condition = parsed[0].child_by_field_name("condition") if parsed else None
+            cond = (
+                condition_of(self.cfile, condition) if condition is not None else ("unknown", rest)
+            )
+            if word == "if":
+                stack.append((cond, cond))
+            elif stack:
+                taken, _ = stack.pop()
+                stack.append((("or", taken, cond), conjoin(negate(taken), cond)))
+        elif word == "else" and stack:
+            taken, _ = stack.pop()
+            stack.append((taken, negate(taken)))
+        elif word == "endif" and stack:
+            stack.pop()
+        else:
+            self.problems.append((self.cfile.location(node), f"cannot read '{text}'"))
 
     def macro_entries(self, node, cond) -> list[Entry]:
         skip = {name for name in self.macros.defs if self.macros.is_target_dependent(name)}
