@@ -47,6 +47,11 @@ CHECKS: dict[str, Check] = {
             "a machine older than a host-dependent property leaves it on",
         ),
         Check("monotone", "error", "a monotone option changes twice along a chain"),
+        Check(
+            "untranslatable",
+            "error",
+            "import-c: QEMU C with no DSL equivalent (a warning with --partial)",
+        ),
     )
 }
 

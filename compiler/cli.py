@@ -52,6 +52,15 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="project root holding machines/ (default: found from the working directory)",
     )
     common.add_argument(
+        "--overlay",
+        dest="overlays",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="layer a vendor overlay (a directory of .mtc files) on machines/",
+    )
+    common.add_argument(
         "-W",
         dest="warn",
         action="append",
@@ -287,14 +296,18 @@ def find_root(start: Path) -> Path | None:
 def project_for(args):
     from .pipeline import Project
 
+    overlays = [path.resolve() for path in getattr(args, "overlays", [])]
+    for given, path in zip(getattr(args, "overlays", []), overlays):
+        if not path.is_dir():
+            raise UsageError(f"--overlay {given}: no such directory")
     if args.root is not None:
         if not (args.root / "machines").is_dir():
             raise UsageError(f"--root {args.root}: no machines/ directory there")
-        return Project(args.root.resolve())
+        return Project(args.root.resolve(), overlays)
     root = find_root(Path.cwd())
     if root is None:
         raise UsageError("no machines/ directory here or in any parent (use --root DIR)")
-    return Project(root)
+    return Project(root, overlays)
 
 
 def parse_config(items: list[str]) -> dict[str, bool]:

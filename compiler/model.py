@@ -392,6 +392,12 @@ class Corpus:
     # The QOM registry (compiler.qom.Registry) with qom_decls merged in;
     # set by qomcheck.py, None when machines/ ships no registry.
     registry: object | None = None
+    # The files of vendor overlays layered on machines/ (overlay.py).
+    vendor_files: set[str] = field(default_factory=set)
+
+    def is_vendor(self, location: Location | None) -> bool:
+        """Declared by a vendor overlay, not by upstream's machines/."""
+        return location is not None and location.file in self.vendor_files
 
     @property
     def current_release(self) -> Version | None:

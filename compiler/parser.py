@@ -13,6 +13,7 @@ memory from the grammar, which is slower but never wrong.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,8 +123,8 @@ def display_path(path: Path, root: Path) -> str:
     absolute path must never reach an output)."""
     try:
         return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.name
+    except ValueError:  # an overlay beside the project: ../vendor/x.mtc
+        return Path(os.path.relpath(path, root)).as_posix()
 
 
 def read_source(path: Path, shown: str, diags: Diagnostics) -> str | None:

@@ -10,10 +10,10 @@ stage that found errors, so later stages only ever see a consistent model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import builder, checks, guards, parser, platforms, qomcheck, resolve
+from . import builder, checks, guards, overlay, parser, platforms, qomcheck, resolve
 from .backends import c as c_backend
 from .backends import json as json_backend
 from .backends import libvirt as libvirt_backend
@@ -32,6 +32,8 @@ class ConfigError(ValueError):
 @dataclass
 class Project:
     root: Path
+    # Vendor overlays layered on machines/ (overlay.py), in order.
+    overlays: list[Path] = field(default_factory=list)
 
     @property
     def machines(self) -> Path:
@@ -54,12 +56,16 @@ def load(project: Project, diags: Diagnostics) -> Corpus | None:
         result = parser.parse_text(text, shown, diags)
         if result is not None:
             parsed.append(result)
+    vendor_parsed, vendor_files = overlay.parse(project.overlays, project.root, diags)
+    parsed += vendor_parsed
     if diags.has_errors:
         return None
     # Builder errors (duplicates, bad escapes) leave a consistent model behind,
     # so the checks still run and every problem is reported in one go.
     corpus = builder.build(parsed, diags)
     corpus.registry_files = [parser.display_path(p, project.root) for p in registries]
+    corpus.vendor_files = vendor_files
+    overlay.take_over(corpus)
     return corpus
 
 

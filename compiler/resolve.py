@@ -79,6 +79,7 @@ class ResolvedMachine:
     host_options: list[ResolvedOption] = field(default_factory=list)
     # cpumodels.MachineCpuModels: effective CPU-model defaults (s390x only).
     cpu_models: object | None = None
+    vendor: bool = False  # declared by a vendor overlay (overlay.py)
 
     @property
     def guard(self) -> Guard | None:
@@ -216,6 +217,7 @@ class Resolver:
                         compat_props=props,
                         options=options,
                         host_options=host_options,
+                        vendor=self.corpus.is_vendor(machine.location),
                     )
                 )
         return result

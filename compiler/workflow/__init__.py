@@ -22,9 +22,11 @@ COMMANDS = {
     ),
     "diff": ("diff", "effective properties and options that differ between two machine types"),
     "explain": ("explain", "why a machine type has a compat property's (or option's) value"),
+    # A package of its own (mtc.importc), beside the workflow commands.
+    "import-c": (".importc", "import QEMU's C machine definitions into a machines/ tree"),
 }
 
 
 def load(command: str):
     """The module implementing `command`."""
-    return importlib.import_module(f"{__name__}.{COMMANDS[command][0]}")
+    return importlib.import_module(f".{COMMANDS[command][0]}", __name__)

@@ -51,7 +51,10 @@ newest release that is out as of --as-of; B: the base's newest release):
   alias, default, deprecation; an option's C field or type              info
 Subjects: machine types on both sides, stable on both, whose release is out
 as of --as-of (a release is out when its date in the base is not after it;
-default today).  New, removed, unstable and unreleased types are listed, not
+default today), and every vendor machine type of the --overlay directories
+(both sides load them: run after an upstream rebase beneath an unchanged
+overlay, it lists each vendor type the upstream change altered, with the
+upstream entry responsible).  New, removed, unstable and unreleased types are listed, not
 checked.  Exit status: 0 no errors, 1 errors (or a side does not compile), 2
 usage errors."""
 
@@ -69,9 +72,11 @@ class Finding:
     base: dict | None
     new: dict | None
     reason: str
+    vendor: bool = False  # the machine type is a vendor overlay's
 
     def to_json(self) -> dict:
         return {
+            "vendor": self.vendor,
             "severity": self.severity,
             "target": self.target,
             "machine": self.machine,
@@ -117,6 +122,9 @@ class Report:
                 "compared": sum(len(v) for v in self.compared.values()),
             },
             "findings": [f.to_json() for f in self.findings],
+            "vendor-changed": sorted(
+                {f.machine for f in self.findings if f.vendor and f.severity == "error"}
+            ),
             "machines": {
                 "compared": self.compared,
                 "new": self.added,
@@ -327,6 +335,8 @@ class Checker:
     def not_a_subject(self, old: ResolvedMachine, new: ResolvedMachine) -> str | None:
         if old.machine.unstable is not None or new.machine.unstable is not None:
             return "unstable"
+        if old.vendor or new.vendor:
+            return None  # a vendor's machine type: released by the vendor, not by QEMU
         if old.machine.version is None:
             return None  # unversioned (isapc): always a subject
         release = old.machine.version.release
@@ -337,6 +347,13 @@ class Checker:
         return None
 
     def compare(self, report: Report, target: str, old: ResolvedMachine, new: ResolvedMachine):
+        first = len(report.findings)
+        self.compare_states(report, target, old, new)
+        if old.vendor or new.vendor:
+            for finding in report.findings[first:]:
+                finding.vendor = True
+
+    def compare_states(self, report: Report, target: str, old: ResolvedMachine, new):
         found = common.delta(old, new)
         for (driver, prop), before, after in found.props:
             if not before.is_set:
@@ -533,6 +550,7 @@ def render(report: Report, verbose: bool) -> str:
             skipped.setdefault(f"{name}: {why}", []).append(target)
     for text, targets in skipped.items():
         out.append(f"not a subject: {text} [{', '.join(targets)}]")
+    out += vendor_lines(report)
     errors = report.count("error")
     hidden = "" if verbose else " (-v shows info)"
     out.append(
@@ -551,6 +569,39 @@ def render(report: Report, verbose: bool) -> str:
             "changed: " + ", ".join(f"{m} [{', '.join(t)}]" for m, t in affected.items())
         )
     return "\n".join(out) + "\n"
+
+
+def responsible(finding: Finding) -> str:
+    """The entry behind a finding: the new side's, or the base's for a removal."""
+    side = finding.new if finding.change != "removed" else finding.base
+    side = side or finding.base or {}
+    value = json.dumps(side.get("value"), ensure_ascii=False)
+    origin = side.get("set") or side.get("set-by") or "?"
+    where = f", {side['location']}" if side.get("location") else ""
+    return f"{value}: entry {origin}{where}"
+
+
+def vendor_lines(report: Report) -> list[str]:
+    """Every vendor machine type the change altered, with the entries
+    responsible: what a downstream maintainer checks after a rebase."""
+    changed: dict[str, dict[str, list[Finding]]] = {}
+    for finding in report.findings:
+        if finding.vendor and finding.severity == "error" and finding.machine is not None:
+            per_machine = changed.setdefault(finding.machine, {})
+            per_machine.setdefault(finding.target, []).append(finding)
+    if not changed:
+        return []
+    lines = [f"vendor machine types whose ABI the change altered: {len(changed)}"]
+    for machine, by_target in changed.items():
+        lines.append(f"  {machine} [{', '.join(by_target)}]:")
+        seen = set()
+        for findings in by_target.values():
+            for f in findings:
+                line = f"    {f.subject} {f.change} = {responsible(f)}"
+                if line not in seen:
+                    seen.add(line)
+                    lines.append(line)
+    return lines
 
 
 # ---- command line -----------------------------------------------------------------------

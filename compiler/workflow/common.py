@@ -47,14 +47,18 @@ def parse_version(text: str, what: str, parts: tuple[int, ...] = (2,)) -> Versio
 # ---- loading trees -------------------------------------------------------------
 
 
-def compile_tree(root: Path, label: str, args=None, show_warnings: bool = False):
-    """Resolve the project at root; None (diagnostics on stderr) on errors."""
+def compile_tree(root: Path, label: str, args=None, show_warnings: bool = False, overlays=None):
+    """Resolve the project at root, with the overlays args names (the same
+    on both sides of a comparison); None (diagnostics on stderr) on errors."""
     diags = Diagnostics()
     if args is not None:
         from ..cli import diagnostics_for
 
         diags = diagnostics_for(args)
-    resolved = pipeline.compile_project(pipeline.Project(root), diags)
+    if overlays is None:
+        overlays = getattr(args, "overlays", [])
+    overlays = [Path(p).resolve() for p in overlays]
+    resolved = pipeline.compile_project(pipeline.Project(root, overlays), diags)
     if resolved is None or show_warnings:
         from ..cli import use_color
 
@@ -133,14 +137,14 @@ def base_tree(args, project):
         if not (root / "machines").is_dir():
             raise usage_error(f"--base-dir {root}: no machines/ directory there")
         label = str(root)
-        resolved = compile_tree(root.resolve(), f"the base tree {label}")
+        resolved = compile_tree(root.resolve(), f"the base tree {label}", overlays=args.overlays)
         if resolved is None:
             raise Failure(f"the base tree {label} does not compile")
         yield label, resolved
         return
     with tree_at_revision(project.root, args.base) as (root, sha):
         label = f"{args.base} ({sha})" if not sha.startswith(args.base) else args.base
-        resolved = compile_tree(root, f"the base revision {label}")
+        resolved = compile_tree(root, f"the base revision {label}", overlays=args.overlays)
         if resolved is None:
             raise Failure(f"machines/ at {label} does not compile")
         yield label, resolved

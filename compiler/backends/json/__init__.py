@@ -66,6 +66,11 @@ def machine_object(machine: ResolvedMachine) -> dict:
     obj["parent"] = machine.parent.name if machine.parent is not None else None
     obj["deprecation-reason"] = machine.deprecation_reason
     obj["deletion-due"] = machine.deletion_due
+    if machine.vendor:
+        # A vendor overlay's type: its ABI is the vendor's, whatever upstream
+        # machine it inherits, so a guest cannot move to an upstream type.
+        obj["vendor"] = True
+        obj["migratable-to-upstream"] = False
     if machine.guard is not None:
         obj["guard"] = machine.guard.to_json()
     if machine.requires:

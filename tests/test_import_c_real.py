@@ -1,0 +1,293 @@
+"""mtc import-c on Debian's real QEMU trees, compared with machines/ and with a
+real QEMU 7.2 binary.
+
+.ci/qemu-sources unpacks the trees and the binary below $MTC_QEMU_TREES:
+qemu-10.0 (upstream 10.0.2), qemu-7.2 (Debian's 7.2 with its patches) and
+bin-7.2 (qemu-system-x86 7.2).  Under CI (CI=true) a missing tree is a
+failure; on a developer machine without them these tests skip and say why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_mtc
+
+TREES = os.environ.get("MTC_QEMU_TREES")
+
+
+def tree(name: str) -> Path:
+    if not TREES:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must provide Debian's QEMU trees: set MTC_QEMU_TREES (.ci/run does)")
+        pytest.skip("MTC_QEMU_TREES is not set: run .ci/qemu-sources DIR and export it")
+    path = Path(TREES) / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run .ci/qemu-sources {TREES}")
+    return path
+
+
+def import_tree(source: Path, out: Path) -> subprocess.CompletedProcess:
+    result = run_mtc("import-c", str(source), "-o", str(out), "--partial")
+    assert result.returncode == 0, result.stderr
+    build = run_mtc("build", "--root", str(out))
+    assert build.returncode == 0, build.stderr
+    assert " error: " not in build.stderr
+    return result
+
+
+def resolved_records(root: Path) -> tuple[dict, object]:
+    """Every machine of every target as the JSON backend records it, minus
+    source locations and what names the file a value was written in."""
+    from mtc import pipeline
+    from mtc.backends.json import machine_object
+    from mtc.diagnostics import Diagnostics
+
+    diags = Diagnostics()
+    resolved = pipeline.compile_project(pipeline.Project(root), diags)
+    assert resolved is not None, diags.render()
+    records = {}
+    for target, resolved_target in resolved.targets.items():
+        for machine in resolved_target.machines:
+            record = machine_object(machine)
+            # CPU models: import-c does not read target/s390x (reported).
+            record.pop("cpu-models", None)
+            record.pop("instance-globals", None)
+            record["options"] = {k: v["value"] for k, v in record["options"].items()}
+            record["compat-props"] = [
+                (p.driver, p.property, p.value, p.optional, p.provenance.set_name, p.compat.version)
+                for p in machine.compat_props
+            ]
+            records[(target, machine.name)] = record
+    return records, resolved
+
+
+@pytest.fixture(scope="module")
+def imported_10(tmp_path_factory):
+    out = tmp_path_factory.mktemp("import-10.0")
+    result = import_tree(tree("qemu-10.0"), out)
+    return out, result
+
+
+@pytest.fixture(scope="module")
+def imported_72(tmp_path_factory):
+    out = tmp_path_factory.mktemp("import-7.2")
+    result = import_tree(tree("qemu-7.2"), out)
+    return out, result
+
+
+# ---- QEMU 10.0.2: the import resolves as machines/ does ----------------------------
+
+
+def test_10_0_untranslated_are_only_the_s390x_cpu_model_statements(imported_10):
+    _, result = imported_10
+    warnings = [line for line in result.stderr.splitlines() if ": warning: " in line]
+    assert warnings, "the s390x instance options are not imported and must be reported"
+    for line in warnings:
+        assert "hw/s390x/s390-virtio-ccw.c:" in line and "instance option" in line, line
+    # Without --partial the same import is refused and writes nothing.
+    refused = run_mtc("import-c", str(tree("qemu-10.0")), "-o", str(imported_10[0] / "again"))
+    assert refused.returncode == 1
+    assert "s390-virtio-ccw.c:" in refused.stderr and ": error: " in refused.stderr
+    assert not (imported_10[0] / "again" / "machines").exists()
+
+
+def test_10_0_resolves_like_machines(imported_10):
+    out, _ = imported_10
+    ours, ours_resolved = resolved_records(ROOT)
+    theirs, theirs_resolved = resolved_records(out)
+    imported_release = theirs_resolved.corpus.current_release
+    same_release = ours_resolved.corpus.current_release == imported_release
+    # machines/ may have opened newer releases since (mtc new-version): those
+    # machines are not in QEMU 10.0.2, and the machines' life-cycle facts
+    # (alias, default, deprecation) are then those of the newer release.
+    newer = {
+        key
+        for key, record in ours.items()
+        if record["version"] is not None
+        and tuple(map(int, record["version"].split("."))) > imported_release.parts
+    }
+    assert set(ours) - newer == set(theirs)
+    lifecycle = {"alias", "is-default", "deprecated", "deprecation-reason", "deletion-due"}
+    differences = []
+    for key in sorted(theirs):
+        for field in sorted(set(ours[key]) | set(theirs[key])):
+            if not same_release and field in lifecycle:
+                continue
+            if ours[key].get(field) != theirs[key].get(field):
+                differences.append((key, field, ours[key].get(field), theirs[key].get(field)))
+    assert not differences, differences[:5]
+    assert len(theirs) > 200  # every target's machines were compared
+
+
+def test_10_0_imports_comments_and_guards(imported_10):
+    out, _ = imported_10
+    hw = (out / "machines" / "hw.mtc").read_text()
+    assert "# Optional because not all virtio-pci devices support legacy mode" in hw
+    assert 'virtio-pci.disable-modern = "on" optional' in hw
+    virt = (out / "machines" / "arm" / "virt.mtc").read_text()
+    assert "if config.CONFIG_TCG" in virt and "if not config.CONFIG_TCG" in virt
+    piix = (out / "machines" / "x86" / "pc_piix.mtc").read_text()
+    assert "if config.CONFIG_XEN" in piix and "inherits pc-i440fx 4.2" in piix
+
+
+# ---- QEMU 7.2: the import agrees with Debian's real 7.2 binary ---------------------
+
+# Machine types of files import-c does not read (hw/i386/microvm.c,
+# hw/core/null-machine.c, hw/remote/machine.c).
+NOT_IMPORTED = {"microvm", "none", "x-remote"}
+QUERY_FIELDS = (
+    "alias",
+    "is-default",
+    "cpu-max",
+    "hotpluggable-cpus",
+    "numa-mem-supported",
+    "deprecated",
+    "default-cpu-type",
+    "default-ram-id",
+)
+
+
+MODULES = "usr/lib/x86_64-linux-gnu/qemu"
+
+
+def qemu72(target: str) -> Path:
+    # Debian's qemu-system-i386 is a shell wrapper around /usr/libexec's.
+    binary = tree("bin-7.2") / "usr" / "libexec" / f"qemu-system-{target}"
+    if not binary.is_file():
+        binary = tree("bin-7.2") / "usr" / "bin" / f"qemu-system-{target}"
+    assert binary.is_file(), binary
+    return binary
+
+
+def qmp(binary: Path, args: list[str], commands: list[dict]) -> list:
+    """Run QEMU with QMP on stdio; the 'return' of each command, in order."""
+    lines = [json.dumps({"execute": "qmp_capabilities"})]
+    lines += [json.dumps(c) for c in commands] + [json.dumps({"execute": "quit"})]
+    data = tree("bin-7.2") / "usr" / "share" / "qemu"
+    proc = subprocess.run(
+        [str(binary), "-L", "/usr/share/seabios", "-L", str(data), "-display", "none"]
+        + args
+        + ["-qmp", "stdio"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        # Its own modules (accel-tcg-x86_64.so), not the installed 10.0.2's.
+        env={**os.environ, "QEMU_MODULE_DIR": str(tree("bin-7.2") / MODULES)},
+    )
+    replies = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    returns = [r for r in replies if "return" in r or "error" in r][1:]
+    assert len(returns) >= len(commands), (proc.stdout, proc.stderr)
+    for reply in returns:
+        assert "error" not in reply, reply
+    return [r["return"] for r in returns[: len(commands)]]
+
+
+def test_7_2_untranslated_are_reported_with_their_place(imported_72):
+    _, result = imported_72
+    warnings = [line for line in result.stderr.splitlines() if ": warning: " in line]
+    text = "\n".join(warnings)
+    # Debian's microvm-default patch puts is_default under #ifdef.
+    assert "pc_piix.c:" in text and "m->is_default under a build-time #if" in text
+    # pc-i440fx-2.3 and older run an instance-time pc_compat_X_Y_fn.
+    assert "pc-i440fx-2.3: its init runs pc_compat_2_3_fn()" in text
+    assert "NULL (no value) cannot be written in mtc" in text
+
+
+@pytest.mark.parametrize("target", ["x86_64", "i386"])
+def test_7_2_machines_and_fields_match_the_binary(imported_72, target):
+    out, _ = imported_72
+    (machines,) = qmp(
+        qemu72(target), ["-machine", "none", "-nodefaults"], [{"execute": "query-machines"}]
+    )
+    real = {m["name"]: m for m in machines if m["name"] not in NOT_IMPORTED}
+    generated = json.loads((out / "generated" / "json" / f"{target}.json").read_text())
+    ours = {m["name"]: m for m in generated["machines"]}
+    assert set(ours) == set(real)
+    mismatches = []
+    for name, machine in real.items():
+        for field in QUERY_FIELDS:
+            expected = machine.get(field, False if field == "is-default" else None)
+            if ours[name].get(field) != expected:
+                mismatches.append((name, field, expected, ours[name].get(field)))
+    assert not mismatches, mismatches[:10]
+
+
+def effective(record: dict, drivers: tuple[str, ...], prop: str):
+    """The value the imported tree gives prop of an object of one of drivers
+    (itself and its QOM parents): the last compat entry wins."""
+    value = None
+    for entry in record["compat-props"]:
+        if entry["qom-type"] in drivers and entry["property"] == prop:
+            value = entry["value"]
+    return value
+
+
+def normal(value):
+    if isinstance(value, str):
+        lowered = value.lower()
+        if lowered in ("on", "true"):
+            return True
+        if lowered in ("off", "false"):
+            return False
+        return int(value, 0) if lowered.lstrip("-").isdigit() or lowered.startswith("0x") else value
+    return value
+
+
+# (device options, QOM path, property, the QOM types whose compat entries apply)
+PROBES = [
+    ("virtio-rng-pci,id=r", "/machine/peripheral/r", "vectors", ("virtio-rng-pci",)),
+    (
+        "virtio-net-pci,id=n,romfile=",
+        "/machine/peripheral/n/virtio-backend",
+        "x-mtu-bypass-backend",
+        ("virtio-device", "virtio-net-device"),
+    ),
+    (
+        "virtio-net-pci,id=n,romfile=",
+        "/machine/peripheral/n/virtio-backend",
+        "queue_reset",
+        ("virtio-device", "virtio-net-device"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "machine", ["pc-q35-7.2", "pc-q35-7.1", "pc-q35-2.8", "pc-i440fx-2.9", "pc-i440fx-6.2"]
+)
+def test_7_2_effective_values_match_the_binary(imported_72, machine):
+    """qom-get on a running 7.2 machine gives what the imported tree's
+    resolved compat properties say (QEMU's default where no entry applies)."""
+    out, _ = imported_72
+    generated = json.loads((out / "generated" / "json" / "x86_64.json").read_text())
+    record = next(m for m in generated["machines"] if m["name"] == machine)
+    newest = next(m for m in generated["machines"] if m.get("alias") == "q35")
+    devices = sorted({probe[0] for probe in PROBES})
+    args = ["-machine", f"{machine},accel=tcg", "-S", "-nodefaults"]
+    for device in devices:
+        args += ["-device", device]
+    commands = [
+        {"execute": "qom-get", "arguments": {"path": path, "property": prop}}
+        for _, path, prop, _ in PROBES
+    ]
+    values = qmp(qemu72("x86_64"), args, commands)
+    defaults = None
+    for (_, path, prop, drivers), value in zip(PROBES, values):
+        expected = effective(record, drivers, prop)
+        if expected is None:
+            assert effective(newest, drivers, prop) is None
+            if defaults is None:
+                defaults = qmp(
+                    qemu72("x86_64"),
+                    ["-machine", f"{newest['name']},accel=tcg", "-S", "-nodefaults"]
+                    + [a for d in devices for a in ("-device", d)],
+                    commands,
+                )
+            expected = defaults[PROBES.index(next(p for p in PROBES if p[2] == prop))]
+        assert normal(value) == normal(expected), (machine, path, prop, value, expected)
