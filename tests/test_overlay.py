@@ -99,7 +99,10 @@ def test_json_marks_vendor_machines(tmp_path):
 def test_a_missing_overlay_is_a_usage_error():
     result = run_mtc("list", "--overlay", str(ROOT / "examples" / "no-such-overlay"))
     assert result.returncode == 2
-    assert "error: --overlay " in result.stderr and "no-such-overlay: no such directory" in result.stderr
+    assert (
+        "error: --overlay " in result.stderr
+        and "no-such-overlay: no such directory" in result.stderr
+    )
 
 
 # ---- abi-check across an upstream rebase -------------------------------------------
