@@ -78,6 +78,14 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="report CHECK as an error (the same as -Werror=CHECK)",
     )
     common.add_argument(
+        "--config",
+        metavar="KEY=on|off",
+        action="append",
+        default=[],
+        help="describe a binary built with a different build option, e.g. "
+        "CONFIG_XEN=on (default: each option's declared default)",
+    )
+    common.add_argument(
         "-q", "--quiet", action="store_true", help="print errors only, no warnings or progress"
     )
     common.add_argument(
@@ -136,14 +144,6 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
         "--list-checks",
         action="store_true",
         help="list every check -W/-E accept, with its default severity, and exit",
-    )
-    p.add_argument(
-        "--config",
-        metavar="KEY=on|off",
-        action="append",
-        default=[],
-        help="describe a binary built with a different build option, e.g. "
-        "CONFIG_XEN=on (default: each option's declared default)",
     )
     add_platform_commands(sub, common)
     p = sub.add_parser(

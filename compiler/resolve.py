@@ -50,8 +50,10 @@ class ResolvedProp:
 
     @property
     def guard(self) -> Guard | None:
-        """A host guard: the entry applies only on hosts where it holds."""
-        return self.entry.guard
+        """A host guard: the entry applies only on hosts where it holds.  A
+        build-time guard was decided when the target was resolved."""
+        guard = self.entry.guard
+        return None if guard is None or guard.is_build_time else guard
 
 
 @dataclass(frozen=True)

@@ -172,3 +172,27 @@ def test_schema_rejects_a_broken_document():
     del data["machines"][0]["compat-props"]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_show_a_machine_with_a_build_time_guarded_entry(tmp_path):
+    # A build-time guard is decided when the target is resolved: the entry
+    # then applies like any other (it once made 'show' fail with exit 3).
+    (tmp_path / "machines").mkdir()
+    (tmp_path / "machines" / "m.mtc").write_text(
+        "release 9.2 date 2024-12-11\n"
+        'target x86_64 { binary "qemu-system-x86_64" arch x86_64 wordsize 64 }\n'
+        "config CONFIG_X default on\n"
+        'family f { name "f-{version}" targets x86_64 }\n'
+        "machine f 9.2 { compat hw 9.2 }\n"
+        'compat hw 9.2 { virtio-mmio.format_transport_address = "off" if config.CONFIG_X }\n'
+    )
+    shown = run_mtc("show", "f-9.2", "--root", str(tmp_path))
+    assert shown.returncode == 0, shown.stderr
+    assert (
+        'virtio-mmio.format_transport_address = "off"    (hw_compat_9_2, machines/m.mtc:6)'
+        in shown.stdout
+    )
+    assert "overridden" not in shown.stdout
+    off = run_mtc("show", "f-9.2", "--root", str(tmp_path), "--config", "CONFIG_X=off")
+    assert off.returncode == 0, off.stderr
+    assert "compat properties (0," in off.stdout

@@ -58,7 +58,15 @@ def compile_tree(root: Path, label: str, args=None, show_warnings: bool = False,
     if overlays is None:
         overlays = getattr(args, "overlays", [])
     overlays = [Path(p).resolve() for p in overlays]
-    resolved = pipeline.compile_project(pipeline.Project(root, overlays), diags)
+    config = {}
+    if args is not None:
+        from ..cli import parse_config
+
+        config = parse_config(getattr(args, "config", []))
+    try:
+        resolved = pipeline.compile_project(pipeline.Project(root, overlays), diags, config)
+    except pipeline.ConfigError as exc:
+        raise usage_error(str(exc)) from None
     if resolved is None or show_warnings:
         from ..cli import use_color
 
