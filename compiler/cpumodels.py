@@ -434,10 +434,6 @@ def machine_state(
 # ---- JSON facts ------------------------------------------------------------------------
 
 
-def _where(location: Location) -> str:
-    return f"{location.file}:{location.line}"
-
-
 def qemu_model_json(info: TargetCpuModels, model: QemuModel | None) -> dict | None:
     if model is None:
         return None
@@ -450,7 +446,6 @@ def qemu_model_json(info: TargetCpuModels, model: QemuModel | None) -> dict | No
         "feature-list": model.qemu_list,
         "features": info.sets.expand(info.sets.qemu_lists.get(model.qemu_list, 0)),
         "set-by": model.set_by,
-        "location": _where(model.location),
     }
 
 
@@ -469,7 +464,6 @@ def machine_json(info: TargetCpuModels, state: MachineCpuModels) -> dict:
                 "names": names,
                 "features": sets.expand(sets.mask_of(names)),
                 "set-by": applied.set_by,
-                "location": _where(featoff.location),
             }
         )
     return {
@@ -486,7 +480,6 @@ def instance_globals_json(state: MachineCpuModels) -> dict:
         name: {
             "value": value.value,
             "set-by": value.set_by,
-            "location": _where(value.location),
         }
         for name, value in sorted(state.instance_globals.items())
     }
@@ -502,7 +495,6 @@ def target_json(info: TargetCpuModels) -> dict:
         if definition.level not in levels_used:
             levels_used.append(definition.level)
     return {
-        "location": _where(models.location),
         "deprecated-features": [name for name, _ in models.deprecated],
         "default-qemu-model": qemu_model_json(info, info.default_qemu),
         "host-model": info.host.name if info.host else None,

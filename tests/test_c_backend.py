@@ -351,7 +351,7 @@ def assert_harness_agrees_with_json(machines, generated, target, families=C_FAMI
         # Entries under a host guard are not in the static arrays the
         # options functions add (they are in the sets' _host tables).
         expected = [
-            (p["qom-type"], p["property"], p["value"], p["optional"])
+            (p["qom-type"], p["property"], p["value"], p.get("optional", False))
             for p in machine["compat-props"]
             if not is_host_guard(p.get("guard"))
         ]
@@ -362,7 +362,7 @@ def assert_harness_agrees_with_json(machines, generated, target, families=C_FAMI
             if name not in c_options:
                 continue  # no machine-class field: nothing in C to compare
             assert name in walked["options"], f"tests/c/harness.c does not print option {name}"
-            assert walked["options"][name] == option["value"], (machine["name"], name)
+            assert walked["options"][name] == option, (machine["name"], name)
         if machine["family"] in ("isapc", "xenfv"):
             assert walked["options"]["deprecation-reason"] == machine["deprecation-reason"]
 

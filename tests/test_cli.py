@@ -46,8 +46,8 @@ def test_check_reports_stale_output_with_a_diff(project_copy):
     result = run_mtc("check", "--root", str(project_copy))
     assert result.returncode == 1
     assert "--- a/generated/json/x86_64.json" in result.stdout
-    assert '-      "cpu-max": 4095,' in result.stdout
-    assert '+      "cpu-max": 4096,' in result.stdout
+    assert '-    "cpu-max": 4095,' in result.stdout
+    assert '+    "cpu-max": 4096,' in result.stdout
 
 
 def test_check_reports_extra_and_missing_files(project_copy):

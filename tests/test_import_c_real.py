@@ -58,7 +58,6 @@ def resolved_records(root: Path) -> tuple[dict, object]:
             # CPU models: import-c does not read target/s390x (reported).
             record.pop("cpu-models", None)
             record.pop("instance-globals", None)
-            record["options"] = {k: v["value"] for k, v in record["options"].items()}
             record["compat-props"] = [
                 (p.driver, p.property, p.value, p.optional, p.provenance.set_name, p.compat.version)
                 for p in machine.compat_props

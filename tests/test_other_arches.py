@@ -54,7 +54,8 @@ def test_every_machine_with_the_reference_compat_list(reference, family, target)
     for name, ref in expected.items():
         got = machines[name]
         props = [
-            (p["qom-type"], p["property"], p["value"], p["optional"]) for p in got["compat-props"]
+            (p["qom-type"], p["property"], p["value"], p.get("optional", False))
+            for p in got["compat-props"]
         ]
         assert props == reference_compat(reference, family, name), name
         assert got["deprecated"] == ref["deprecated"], name
@@ -94,9 +95,9 @@ def test_pseries_facts():
         assert m["cpu-max"] == 0x1000  # SPAPR_IRQ_NR_IPIS
         assert m["numa-mem-supported"] == (v <= (5, 0)), m["name"]
     caps = {m["name"]: m["options"] for m in generated("ppc64")["machines"]}
-    assert caps["pseries-4.2"]["cap-ccf-assist"]["value"] == 0  # SPAPR_CAP_OFF
-    assert caps["pseries-5.0"]["cap-ccf-assist"]["value"] == 1
-    assert caps["pseries-3.0"]["irq"]["value"] == "&spapr_irq_xics_legacy"
+    assert caps["pseries-4.2"]["cap-ccf-assist"] == 0  # SPAPR_CAP_OFF
+    assert caps["pseries-5.0"]["cap-ccf-assist"] == 1
+    assert caps["pseries-3.0"]["irq"] == "&spapr_irq_xics_legacy"
 
 
 def test_without_legacy_cpus_the_old_s390_machines_go(project_copy):

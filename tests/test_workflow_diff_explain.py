@@ -42,7 +42,7 @@ def json_state(machine: dict) -> dict:
     state: dict = {}
     for prop in machine["compat-props"]:
         key = (prop["qom-type"], prop["property"])
-        item = (prop["value"], prop["optional"])
+        item = (prop["value"], prop.get("optional", False))
         winner, guarded = state.get(key, (None, ()))
         state[key] = (winner, guarded + (item,)) if host_guarded(prop) else (item, ())
     return state
@@ -52,11 +52,7 @@ def expected_diff(a: dict, b: dict):
     sa, sb = json_state(a), json_state(b)
     props = {key for key in set(sa) | set(sb) if sa.get(key) != sb.get(key)}
     oa, ob = a["options"], b["options"]
-    options = {
-        name
-        for name in set(oa) | set(ob)
-        if (oa.get(name) or {}).get("value") != (ob.get(name) or {}).get("value")
-    }
+    options = {name for name in set(oa) | set(ob) if oa.get(name) != ob.get(name)}
     return props, options
 
 

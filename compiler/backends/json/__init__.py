@@ -1,7 +1,10 @@
 """JSON backend: generated/json/<target>.json, query-machines shaped.
 
 Each machine carries what QMP query-machines reports plus its family, version,
-options and compat-props with provenance.  A target with CPU models (s390x)
+options and compat-props with provenance: each entry names its set, and the
+top-level "compat-sets" gives each set's release.  No source line is recorded
+(`mtc explain` shows them), so an edit to machines/ changes only the records it
+affects, and each compat entry is one compact line.  A target with CPU models (s390x)
 also gets a top-level "cpu-models" (features, groups, definitions, compiled
 feature sets, 'qemu' lists, the host-recommended expansion) and each of its
 machines its effective "cpu-models" defaults.  The schema ships beside this file
@@ -27,18 +30,24 @@ def banner(sources: list[str]) -> str:
 
 
 def prop_object(prop: ResolvedProp) -> dict:
-    obj = {
-        "qom-type": prop.driver,
-        "property": prop.property,
-        "value": prop.value,
-        "optional": prop.optional,
-        "set": prop.provenance.set_name,
-        "release": prop.provenance.release,
-        "location": f"{prop.provenance.location.file}:{prop.provenance.location.line}",
-    }
+    obj = {"qom-type": prop.driver, "property": prop.property, "value": prop.value}
+    if prop.optional:
+        obj["optional"] = True
+    obj["set"] = prop.provenance.set_name
     if prop.guard is not None:
         obj["guard"] = prop.guard.to_json()  # applies only on hosts where it holds
     return obj
+
+
+def compat_sets(resolved_target: ResolvedTarget) -> dict:
+    """Every set the target's machines apply -> its release: family-wide
+    sets first, then by scope and release."""
+    sets = {}
+    for machine in resolved_target.machines:
+        for prop in machine.compat_props:
+            sets[id(prop.compat)] = prop.compat
+    ordered = sorted(sets.values(), key=lambda c: (c.version is not None, c.scope, c.version))
+    return {c.c_name: {"release": str(c.version) if c.version else None} for c in ordered}
 
 
 def machine_object(machine: ResolvedMachine) -> dict:
@@ -51,6 +60,7 @@ def machine_object(machine: ResolvedMachine) -> dict:
     obj["hotpluggable-cpus"] = machine.query_value("hotpluggable-cpus", False)
     obj["numa-mem-supported"] = machine.query_value("numa-mem-supported", False)
     obj["deprecated"] = machine.deprecated
+    obj["unstable"] = machine.machine.unstable is not None
     acpi = machine.query_value("acpi")
     if acpi is not None:
         obj["acpi"] = acpi
@@ -82,18 +92,11 @@ def machine_object(machine: ResolvedMachine) -> dict:
                 "value": option.value,
                 "guard": option.assign.guard.to_json(),
                 "set-by": option.set_by,
-                "location": f"{option.assign.location.file}:{option.assign.location.line}",
             }
             for option in machine.host_options
         ]
-    obj["options"] = {
-        name: {
-            "value": option.value,
-            "set-by": option.set_by,
-            "location": f"{option.assign.location.file}:{option.assign.location.line}",
-        }
-        for name, option in sorted(machine.options.items())
-    }
+    # Values only: where each is set is 'mtc explain's to show.
+    obj["options"] = {name: option.value for name, option in sorted(machine.options.items())}
     obj.update(cpu_model_fields(machine))
     return obj
 
@@ -175,27 +178,37 @@ def render_target(
         f'  "target": {json.dumps(target.name)},\n',
         f'  "binary": {json.dumps(target.binary)},\n',
         f'  "config": {json.dumps(resolved_config)},\n',
+        '  "compat-sets": {\n    ',
+        ",\n    ".join(
+            f"{json.dumps(name)}: {json.dumps(info)}"
+            for name, info in compat_sets(resolved_target).items()
+        ),
+        "\n  },\n",
     ]
     if resolved_target.cpu_models is not None:
         out.append(render_cpu_models(resolved_target.cpu_models))
+    # Machines indented one step less than nesting would have them: the
+    # compat entries are most of the file.
     out.append('  "machines": [')
     for index, machine in enumerate(resolved_target.machines):
-        out.append(",\n    {\n" if index else "\n    {\n")
+        out.append(",\n  {\n" if index else "\n  {\n")
         for key, value in machine_object(machine).items():
-            out.append(f"      {_encode_key(key)}: {_encode(value)},\n")
+            out.append(f"    {_encode_key(key)}: {_encode(value)},\n")
         lines = []
         for prop in machine.compat_props:
             key = (id(prop.entry), prop.driver)
             line = encoded.get(key)
             if line is None:
-                line = encoded[key] = json.dumps(prop_object(prop), ensure_ascii=False)
+                line = encoded[key] = json.dumps(
+                    prop_object(prop), ensure_ascii=False, separators=(",", ":")
+                )
             lines.append(line)
         if lines:
-            out.append('      "compat-props": [\n        ')
-            out.append(",\n        ".join(lines))
-            out.append("\n      ]\n    }")
+            out.append('    "compat-props": [\n      ')
+            out.append(",\n      ".join(lines))
+            out.append("\n    ]\n  }")
         else:
-            out.append('      "compat-props": []\n    }')
+            out.append('    "compat-props": []\n  }')
     out.append("\n  ]\n}\n")
     return "".join(out)
 
