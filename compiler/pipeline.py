@@ -73,7 +73,7 @@ def compile_project(
             diags.error(Location("--config"), f"unknown build option {name} (known: {known})")
         config[name] = value
     checks.check(corpus, diags)
-    corpus.registry = qomcheck.load_registry(corpus, project.root, diags)
+    qomcheck.load_registries(corpus, project.root, diags)
     qomcheck.check_entries(corpus, diags)
     if diags.has_errors:
         return None

@@ -1,10 +1,13 @@
 """The registry checks on the real corpus, and `mtc import-qom`, as a user runs them."""
 
+import json
+
 import pytest
 
-from conftest import REFERENCE, ROOT, run_mtc
+from conftest import ROOT, run_mtc
+from mtc import qom
 
-REGISTRY = ROOT / "machines" / "registry" / "qemu-7.2-x86_64.qom.json"
+REGISTRY_DIR = ROOT / "machines" / "registry"
 
 
 def test_real_corpus_compiles_clean():
@@ -17,20 +20,51 @@ def test_real_corpus_compiles_clean():
     assert ": error: " not in result.stderr
 
 
-def test_import_qom_reproduces_the_committed_registry(tmp_path, dump_72):
-    out = tmp_path / "registry.qom.json"
-    result = run_mtc("import-qom", str(dump_72), "--release", "7.2", "-o", str(out))
-    assert result.returncode == 0, result.stderr
-    assert out.read_bytes() == REGISTRY.read_bytes()
-    assert run_mtc("import-qom", str(dump_72), "--check", "-o", str(REGISTRY)).returncode == 0
+def test_registries_of_the_release_per_target():
+    """machines/registry holds one registry per target of QEMU 10.0, read off
+    Debian's 10.0.2 binaries, plus the part they share; nothing older."""
+    names = sorted(p.name for p in REGISTRY_DIR.glob("*.qom.json"))
+    targets = ["aarch64", "arm", "i386", "ppc64", "s390x", "x86_64"]
+    assert names == sorted(
+        [f"qemu-10.0-{t}.qom.json" for t in targets] + ["qemu-10.0-shared.qom.json"]
+    )
+    for target in targets:
+        doc = json.loads((REGISTRY_DIR / f"qemu-10.0-{target}.qom.json").read_text())
+        binary = "qemu-system-" + target
+        assert doc["source"]["binary"].startswith(f"{binary} 10.0.2 (Debian 1:10.0.2+ds-"), doc[
+            "source"
+        ]
+        assert doc["target"] == target and doc["release"] == "10.0"
+
+
+def test_hand_declarations_are_only_what_no_binary_shows():
+    """Every qom-type declaration left in machines/ is a type no binary has
+    (absent, with its reason) or adds a release no binary tells (since)."""
+    text = (REGISTRY_DIR / "declarations.mtc").read_text()
+    decls = [l for l in text.splitlines() if l.startswith("qom-type")]
+    absent = [l for l in decls if " absent " in l]
+    assert len(absent) == 3
+    assert all(len(l.split('absent "', 1)[1]) > 40 for l in absent)  # each with its reason
+    body = [l.strip() for l in text.splitlines() if l.startswith("    ")]
+    assert body and all(l.endswith("since 8.2") and " default " not in l for l in body)
+    registries = qom.load_directory(REGISTRY_DIR)
+    for line in absent:
+        name = line.split()[1]
+        for target, registry in registries.items():
+            expanded = name.replace("${TYPE_X86_CPU}", f"{target}-cpu")
+            assert expanded not in registry.types, (name, target)
 
 
 def test_import_qom_default_output_is_below_the_root(project_copy, dump_72):
-    target = project_copy / "machines" / "registry" / "qemu-7.2-x86_64.qom.json"
-    target.unlink()
+    before = {p.name: p.read_bytes() for p in (project_copy / "machines" / "registry").iterdir()}
     result = run_mtc("import-qom", str(dump_72), cwd=project_copy / "machines")
     assert result.returncode == 0, result.stderr
-    assert target.read_bytes() == REGISTRY.read_bytes()
+    written = project_copy / "machines" / "registry" / "qemu-7.2-x86_64.qom.json"
+    assert json.loads(written.read_text())["release"] == "7.2"
+    # Another release's registries are left alone.
+    after = {p.name: p.read_bytes() for p in (project_copy / "machines" / "registry").iterdir()}
+    del after[written.name]
+    assert after == before
 
 
 def test_import_qom_rejects_garbage(tmp_path):
