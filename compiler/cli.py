@@ -95,6 +95,7 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="List every machine type of every target.",
     )
     p.add_argument("--target", metavar="T", help="only this target")
+    add_at_argument(p)
     p = sub.add_parser(
         "show",
         parents=[common],
@@ -105,6 +106,13 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("machine", metavar="MACHINE", help="machine name or alias")
     p.add_argument("--target", metavar="T", help="target binary (default: the first that has it)")
     p.add_argument("--json", action="store_true", help="print the JSON backend's object")
+    p.add_argument(
+        "--device",
+        metavar="DRIVER",
+        help="list every property of QOM type DRIVER with its value in MACHINE: set by a "
+        "compat entry (for DRIVER or an ancestor) or the default the QOM registry gives",
+    )
+    add_at_argument(p)
     import_help = "import a QEMU binary's QOM registry (types, properties, defaults)"
     if command == "import-qom":  # the module starts QEMU: imported only to run
         from . import qomimport
@@ -127,6 +135,19 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
         else:
             sub.add_parser(name, help=help_text, add_help=False)
     return parser
+
+
+def add_at_argument(parser) -> None:
+    from .workflow import common
+
+    common.add_at_argument(parser)
+
+
+def at_release(resolved, args):
+    """resolved as of --at X.Y (machines/ as that release's QEMU had it)."""
+    from .workflow import common
+
+    return common.view_at(resolved, getattr(args, "at", None))
 
 
 def add_platform_commands(sub, common) -> None:
@@ -275,6 +296,7 @@ def cmd_list(args) -> int:
     _, resolved = compile_or_report(args)
     if resolved is None:
         return 1
+    resolved = at_release(resolved, args)
     targets = select_targets(resolved, args.target)
     for name in targets:
         machines = resolved.targets[name].machines
@@ -317,7 +339,12 @@ def cmd_show(args) -> int:
     _, resolved = compile_or_report(args)
     if resolved is None:
         return 1
+    resolved = at_release(resolved, args)
     machine = find_machine(resolved, args.machine, args.target)
+    if args.device is not None:
+        from .workflow import explain
+
+        return explain.show_device(resolved, machine, args.device, args.json)
     if args.json:
         from .backends import json as json_backend
 

@@ -90,7 +90,7 @@ def test_diff_agrees_with_the_json_backend_on_every_neighbouring_pair(built):
         data = json.loads((root / "generated" / "json" / f"{target}.json").read_text())
         for older, newer in neighbours(data["machines"]):
             a, b = resolved_target.find(older["name"]), resolved_target.find(newer["name"])
-            got = diff.diff_json(a, b, a.name, b.name)
+            got = diff.diff_json(diff.Side(resolved, a, a.name), diff.Side(resolved, b, b.name))
             props, options = expected_diff(older, newer)
             assert {
                 (driver, prop) for driver, items in got["properties"].items() for prop in items
@@ -101,6 +101,8 @@ def test_diff_agrees_with_the_json_backend_on_every_neighbouring_pair(built):
                     for side, machine in (("a", older), ("b", newer)):
                         winner = json_state(machine).get((driver, prop), (None, ()))[0]
                         shown = sides[side]
+                        if shown is not None and shown.get("default"):
+                            shown = None  # no entry: the registry's default is shown
                         value = None if shown is None else shown["value"]
                         assert value == (winner[0] if winner else None)
             pairs += 1
@@ -113,13 +115,16 @@ def test_diff_cli_matches_the_in_process_result_and_reads_well(built):
     assert result.returncode == 0, result.stderr
     got = json.loads(result.stdout)
     machines = resolved.targets["x86_64"]
+    a, b = machines.find("pc-q35-8.0"), machines.find("pc-q35-8.1")
     assert got == diff.diff_json(
-        machines.find("pc-q35-8.0"), machines.find("pc-q35-8.1"), "pc-q35-8.0", "pc-q35-8.1"
+        diff.Side(resolved, a, "pc-q35-8.0"), diff.Side(resolved, b, "pc-q35-8.1")
     )
-    assert got["properties"]["migration"]["multifd-flush-after-each-section"]["a"]["set"] == (
-        "hw_compat_8_0"
-    )
-    assert got["properties"]["migration"]["multifd-flush-after-each-section"]["b"] is None
+    flush = got["properties"]["migration"]["multifd-flush-after-each-section"]
+    assert flush["a"]["set"] == "hw_compat_8_0"
+    # Where no entry sets it, the default QEMU 10.0.2 reports: migration/options.c:
+    # DEFINE_PROP_BOOL("multifd-flush-after-each-section", ..., false).
+    assert flush["b"]["default"] is True and flush["b"]["value"] == "off"
+    assert flush["b"]["registry"].startswith("qemu-system-x86_64 10.0.2")
     assert got["options"]["max-cpus"]["a"]["value"] == 288
     assert got["options"]["max-cpus"]["b"]["value"] == 1024
     text = run_mtc("diff", "q35", "pc-q35-9.2", "--target", "i386", "--root", str(root)).stdout
@@ -130,9 +135,25 @@ def test_diff_cli_matches_the_in_process_result_and_reads_well(built):
     index = lines.index("arm-cpu")
     assert lines[index + 1 : index + 4] == [
         "  backcompat-pauth-default-use-qarma5",
-        "    - (not set)",
+        "    - (not set; qemu-system-i386 has no such type)",
         '    + "true"  (hw_compat_9_2, release 9.2, machines/hw.mtc:5)',
     ]
+
+
+def test_diff_shows_defaults_rather_than_not_set():
+    """The issue's example: pc-q35-10.0 sets nothing hw_compat_9_2 pins, and
+    the defaults QEMU 10.0 reports show instead.  Defaults from QEMU 10.0's
+    sources: migration/options.c send-switchover-start true, vfio/pci.c
+    x-migration-multifd-transfer ON_OFF_AUTO_AUTO."""
+    result = run_mtc("diff", "pc-q35-9.2", "pc-q35-10.0")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "(not set)" not in result.stdout
+    index = lines.index("  send-switchover-start")
+    assert lines[index + 1].startswith('    - "off"  (hw_compat_9_2, release 9.2, machines/hw.mtc:')
+    assert lines[index + 2] == "    + (default) on"
+    index = lines.index("  x-migration-multifd-transfer")
+    assert lines[index + 2] == "    + (default) auto"
 
 
 def test_diff_of_one_type_at_two_revisions(built, tmp_path):
@@ -237,6 +258,12 @@ def test_explain_unset_and_errors():
     result = run_mtc("explain", "pc-q35-9.2", "virtio-blk-device.queue-size")
     assert result.returncode == 0
     assert "is not set by any compat property of its chain" in result.stdout
+    # hw/block/virtio-blk.c: DEFINE_PROP_UINT16("queue-size", ..., 256)
+    assert "the type's own default applies: 256" in result.stdout
+    data = json.loads(
+        run_mtc("explain", "pc-q35-4.2", "virtio-blk-device.queue-size", "--json").stdout
+    )
+    assert data["value"] == "128" and data["default"]["value"] == "256"
     result = run_mtc("explain", "pc-q35-4.2", "virtio-blk-device.queue-siz")
     assert "did you mean virtio-blk-device.queue-size or " in result.stdout
     for argv, message in (
