@@ -132,25 +132,34 @@ class Qemu:
             raise QemuError(f"cannot run {self.binary}: {exc.strerror or exc}") from None
         finally:
             stderr.close()
-        deadline = time.monotonic() + START_TIMEOUT
-        while not os.path.exists(sock_path):
-            if self._process.poll() is not None:
-                raise self._gone("exited before opening its QMP socket")
-            if time.monotonic() > deadline:
-                raise self._gone(f"opened no QMP socket within {START_TIMEOUT:.0f} s", kill=True)
-            time.sleep(0.02)
-        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock = self._connect(sock_path)
         self._sock.settimeout(self.command_timeout)
-        try:
-            self._sock.connect(sock_path)
-        except OSError as exc:
-            raise self._gone(f"refused the QMP connection ({exc.strerror or exc})", kill=True)
         self._reader = self._sock.makefile("rb")
         greeting = self._read("the QMP greeting")
         self.version = _version(greeting)
         if self.version is None:
             raise QemuError(f"{self.binary} does not greet like QEMU's QMP: {_short(greeting)}")
         self.command("qmp_capabilities")
+
+    def _connect(self, sock_path: str) -> socket.socket:
+        """Connect once QEMU listens: the socket file appears when QEMU binds
+        it, a moment before it accepts connections."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self._process.poll() is not None:
+                raise self._gone("exited before opening its QMP socket")
+            if os.path.exists(sock_path):
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try:
+                    sock.connect(sock_path)
+                    return sock
+                except (ConnectionRefusedError, FileNotFoundError):
+                    sock.close()
+            if time.monotonic() > deadline:
+                raise self._gone(
+                    f"accepted no QMP connection within {START_TIMEOUT:.0f} s", kill=True
+                )
+            time.sleep(0.02)
 
     def _executable(self) -> str:
         found = self.binary if os.sep in self.binary else shutil.which(self.binary)
