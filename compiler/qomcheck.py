@@ -230,7 +230,7 @@ class EntryCheck:
                 problems.setdefault(found, []).append(target.name)
         for (check, message), names in problems.items():
             if len(having) > 1 and len(names) < len(having):
-                message += f" (in {_targets_text(names)})"
+                message = f"in {_targets_text(names)}: {message}"
             self.diags.error(entry.location, message, check=check)
 
     def unknown_driver(self, where: str) -> None:
@@ -254,7 +254,10 @@ class EntryCheck:
             if candidates:
                 hint = "; did you mean " + " or ".join(f"'{c}'" for c in candidates) + "?"
             else:
-                hint = "; declare it with 'qom-type NAME extends PARENT' if no binary has it"
+                hint = (
+                    "; if it is new in QEMU, re-import the registry from a binary that has it "
+                    "(mtc import-qom --qemu)"
+                )
         self.diags.error(
             self.entry.location,
             f"unknown QOM type '{driver}' in {where}{hint}",
@@ -293,8 +296,8 @@ def check_entry(registry: qom.Registry, entry: CompatEntry, driver: str):
                 fix = "did you mean " + " or ".join(f"'{c}'" for c in candidates) + "?"
             else:
                 fix = (
-                    f"if it is new, declare it: qom-type {driver} "
-                    f"{{ {entry.property} TYPE since X.Y }}"
+                    "if it is new in QEMU, re-import the registry from a binary that has it "
+                    "(mtc import-qom --qemu)"
                 )
             owners = registry.ancestors(driver)
             return (

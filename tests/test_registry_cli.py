@@ -122,3 +122,42 @@ def test_typos_fail_the_build(project_copy, path, old, new, expected):
     assert "Traceback" not in result.stderr
     line = next(l for l in result.stderr.splitlines() if l.startswith(where))
     assert ": error: " in line and expected in line, result.stderr
+
+
+def test_registry_for_each_target_and_registries_of_a_revision():
+    from mtc import pipeline, qomcheck
+    from mtc.diagnostics import Diagnostics
+
+    resolved = pipeline.compile_project(pipeline.Project(ROOT), Diagnostics())
+    corpus = resolved.corpus
+    on_disk = qomcheck.registries_at(ROOT)  # no build: the files alone
+    assert sorted(on_disk) == sorted(corpus.targets)
+    for target in corpus.targets:
+        registry = qomcheck.registry_for(corpus, target)
+        assert registry.target == target and registry.release == "10.0"
+        assert registry.binary.startswith(f"qemu-system-{target} 10.0.2 ")
+    assert "zpci" in qomcheck.registry_for(corpus, "s390x").types
+    assert "zpci" not in qomcheck.registry_for(corpus, "x86_64").types
+    assert "ICH9-LPC" in qomcheck.registry_for(corpus, "i386").types
+    # The build merges machines/'s declarations in; the files alone lack them.
+    uso = qomcheck.registry_for(corpus, "aarch64").find_property("virtio-net-device", "host_uso")
+    assert (uso.qom_type, uso.default, uso.since) == ("bool", "on", "8.2")
+    assert on_disk["aarch64"].find_property("virtio-net-device", "host_uso").since is None
+    assert qomcheck.registry_for(corpus, "riscv64") is None
+
+
+def test_an_entry_for_a_type_its_targets_lack_fails(project_copy):
+    # pc_compat sets apply to x86_64 and i386; zpci is s390x's alone.
+    where = edit(
+        project_copy,
+        "machines/x86/pc-compat.mtc",
+        'ICH9-LPC.x-smi-swsmi-timer = "off"',
+        'zpci.interpret = "off"',
+    )
+    result = run_mtc("build", "--root", str(project_copy))
+    assert result.returncode == 1
+    line = next(l for l in result.stderr.splitlines() if l.startswith(where))
+    assert (
+        "unknown QOM type 'zpci' in zpci.interpret: only target s390x has it, and compat set "
+        "'pc 9.1' applies to targets x86_64, i386 [-Wunknown-driver]"
+    ) in line
