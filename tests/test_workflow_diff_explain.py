@@ -273,3 +273,62 @@ def test_explain_unset_and_errors():
         result = run_mtc("explain", *argv)
         assert result.returncode == 2 and message in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_show_a_machines_values_for_a_device():
+    result = run_mtc("show", "pc-q35-8.0", "--device", "virtio-net-device")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("pc-q35-8.0 (x86_64): virtio-net-device, ")
+    assert "qemu-system-x86_64 10.0.2" in lines[1]
+    rows = {line.split()[0]: line.split() for line in lines[2:]}
+    # hw_compat_8_1 turns USO off for 8.1 and older (machines/hw.mtc).
+    assert rows["guest_uso4"][:3] == ["guest_uso4", "bool", "off"]
+    assert rows["guest_uso4"][3].startswith("(hw_compat_8_1,")
+    # hw/net/virtio-net.c: csum on, mq off by default; mac has none.
+    assert rows["csum"][2:] == ["on", "(default)"]
+    assert rows["mq"][2:] == ["off", "(default)"]
+    assert rows["mac"][2:] == ["-", "(no", "default", "reported)"]
+    # Entries for an ancestor apply, as QEMU matches them: hw_compat_2_6
+    # pins virtio-pci.disable-modern on, and virtio-net-pci is a virtio-pci.
+    data = json.loads(
+        run_mtc("show", "pc-i440fx-2.4", "--device", "virtio-net-pci", "--json").stdout
+    )
+    assert data["device"] == "virtio-net-pci"
+    modern = data["properties"]["disable-modern"]
+    assert (modern["type"], modern["value"]) == ("bool", "on")
+    assert (modern["set"]["set"], modern["set"]["value"]) == ("hw_compat_2_6", "on")
+    assert data["properties"]["mq"] == {"type": "bool", "value": "off", "default": True}
+
+
+def test_show_device_errors():
+    result = run_mtc("show", "pc-q35-8.0", "--device", "virtio-net-devcie")
+    assert result.returncode == 2
+    assert "has no QOM type 'virtio-net-devcie'; did you mean 'virtio-net-device'" in (
+        result.stderr
+    )
+    result = run_mtc("show", "s390-ccw-virtio-9.0", "--device", "ICH9-LPC")
+    assert result.returncode == 2 and "qemu-system-s390x" in result.stderr
+
+
+def test_at_an_earlier_release():
+    """As of 9.0, the 9.0 machine types were the newest: alias and default."""
+    result = run_mtc("list", "--at", "9.0", "--target", "s390x")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].split()[0] == "s390-ccw-virtio-9.0"
+    assert "(alias s390-ccw-virtio, default)" in lines[1]
+    assert "s390-ccw-virtio-9.1" not in result.stdout
+    show = json.loads(run_mtc("show", "pc-q35-9.0", "--at", "9.0", "--json").stdout)
+    assert show["alias"] == "q35" and show["parent"] is None
+    # hw_compat_9_0 was created when 9.1 opened: 9.0's own binary lacks it.
+    assert not any(p["set"] == "hw_compat_9_0" for p in show["compat-props"])
+    now = json.loads(run_mtc("show", "pc-q35-9.0", "--json").stdout)
+    assert any(p["set"] == "hw_compat_9_0" for p in now["compat-props"])
+    for argv, message in (
+        (["list", "--at", "9.3"], "--at: machines/ declares no release 9.3"),
+        (["show", "q35", "--at", "nine"], "a release looks like X.Y, got 'nine'"),
+        (["diff", "q35", "pc", "--at", "99.0"], "declares no release 99.0"),
+    ):
+        result = run_mtc(*argv)
+        assert result.returncode == 2 and message in result.stderr, result.stderr

@@ -17,6 +17,7 @@ registry is not used: the binary is asked directly.
 
 from __future__ import annotations
 
+import argparse
 import json
 import platform
 import re
@@ -31,6 +32,29 @@ from . import common
 from .verify_compare import Comparison, compare_target
 
 NAME = "verify"
+DESCRIPTION = """\
+Ask QEMU binaries what machine types they have and compare with machines/.
+mtc starts each binary itself (-machine none -accel tcg -nodefaults -display
+none -S: no KVM needed; QMP over a socket in a private temporary directory)
+and reads its version, target and query-machines with "compat-props": true,
+which QEMU 9.1 and newer answer.
+
+machines/ is taken as of the binary's release: machine types, compat sets,
+aliases, defaults and deprecation as that release had them, so a tree that
+has opened newer releases still verifies against older binaries.  Compared:
+the versioned machine type names both ways (unversioned boards machines/
+leaves out are listed as not modelled), alias, is-default, cpu-max,
+hotpluggable-cpus, numa-mem-supported, default-cpu-type, default-ram-id,
+deprecated and acpi, and each machine type's compat properties in order.
+
+Each difference is reported once, at the line of machines/ that produced the
+value (for a missing entry, the compat set that should hold it), with the
+machine types it reaches.  Checks: verify-machine, verify-field,
+verify-value, verify-missing, verify-extra, verify-order (-W/-E/-Wno- apply).
+The QOM registry is not used.
+
+exit status: 0 every binary agrees, 1 a difference (or a binary that cannot
+be asked, or machines/ does not compile), 2 usage errors."""
 OLDEST = (9, 1)  # query-machines reports compat-props since QEMU 9.1
 
 
@@ -80,10 +104,8 @@ def add_parser(subparsers, common_parser) -> None:
         NAME,
         parents=[common_parser],
         help="compare a QEMU binary's machine types with machines/",
-        description=__doc__.split("\n\n", 1)[1]
-        + "\n\nExit status: 0 when every binary agrees, 1 on any difference (or "
-        "when a binary cannot be asked), 2 on usage errors.",
-        formatter_class=__import__("argparse").RawDescriptionHelpFormatter,
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "--qemu",
