@@ -138,9 +138,13 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def add_at_argument(parser) -> None:
-    from .workflow import common
-
-    common.add_at_argument(parser)
+    # As workflow.common.add_at_argument, which would import the pipeline.
+    parser.add_argument(
+        "--at",
+        metavar="X.Y",
+        help="describe release X.Y as its QEMU had it (machine types, aliases, defaults, "
+        "deprecation and compat sets of then; default: the newest release)",
+    )
 
 
 def at_release(resolved, args):

@@ -153,6 +153,21 @@ class _TypeTable(Mapping[str, QomType]):
         found = self._built.get(name)
         return found.abstract if found is not None else self._raw[name]["abstract"]
 
+    def property(self, name: str, prop: str) -> QomProperty:
+        """Property prop that type name owns, without building the type."""
+        found = self._built.get(name)
+        if found is not None:
+            return found.properties[prop]
+        entry = self._raw[name]
+        return _property(
+            prop, entry["properties"][prop], entry.get("properties-since", {}).get(prop)
+        )
+
+    def unlistable(self, name: str) -> str | None:
+        """Why QEMU could not list the type, without building it."""
+        found = self._built.get(name)
+        return found.unlistable if found is not None else self._raw[name].get("unlistable")
+
     def owns(self, name: str, prop: str) -> bool:
         """Whether type name introduces prop, without building the type."""
         found = self._built.get(name)
@@ -314,12 +329,12 @@ class Registry:
     def find_property(self, type_name: str, prop: str) -> QomProperty | None:
         """prop as seen on type_name: its own or the nearest ancestor's."""
         owner = self.property_owner(type_name, prop)
-        return None if owner is None else self.types[owner].properties[prop]
+        return None if owner is None else self.types.property(owner, prop)
 
     def property_owner(self, type_name: str, prop: str) -> str | None:
         """The type (type_name or the nearest ancestor) that gives prop."""
         for name in self.ancestors(type_name):
-            if prop in self.types[name].properties:
+            if self.types.owns(name, prop):
                 return name
         return None
 
@@ -331,7 +346,7 @@ class Registry:
     def is_listed(self, type_name: str) -> bool:
         """False when QEMU could not list the type's properties: any property
         may then exist on it."""
-        return type_name in self.types and self.types[type_name].unlistable is None
+        return type_name in self.types and self.types.unlistable(type_name) is None
 
     def properties_of(self, type_name: str) -> dict[str, QomProperty]:
         """Every property an instance of type_name has, own and inherited."""
@@ -552,20 +567,22 @@ def _check_registry_entry(shown: str, name: str, entry: object) -> None:
     if parent is not None and not isinstance(parent, str):
         raise QomError(f'{where}: "parent" must be a type name or null')
     props = entry.get("properties")
-    if not isinstance(props, dict) or not all(_is_property(v) for v in props.values()):
-        raise QomError(f'{where}: "properties" must map names to "type" or ["type", "default"]')
+    if not isinstance(props, dict):
+        raise QomError(f'{where}: "properties" must be an object')
+    for value in props.values():  # inline: registries hold tens of thousands
+        if type(value) is not str and not (
+            type(value) is list
+            and len(value) == 2
+            and type(value[0]) is str
+            and type(value[1]) is str
+        ):
+            raise QomError(f'{where}: "properties" must map names to "type" or ["type", "default"]')
     since_map = entry.get("properties-since", {})
     if not isinstance(since_map, dict) or not all(isinstance(v, str) for v in since_map.values()):
         raise QomError(f'{where}: "properties-since" must map names to strings')
     for key in ("since", "unlistable"):
         if not isinstance(entry.get(key, ""), str):
             raise QomError(f'{where}: "{key}" must be a string')
-
-
-def _is_property(value: object) -> bool:
-    if isinstance(value, str):
-        return True
-    return isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
 
 
 def render(doc: object) -> str:
