@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import guards, qom
+from . import guards, qom, qomfiles
 from .diagnostics import Diagnostics, Location
 from .model import CompatEntry, Corpus, Target, expand_macros
 from .qomvalues import same_value
@@ -42,8 +42,10 @@ def registries_at(root: Path) -> dict[str, qom.Registry]:
     """target -> the registry files below root/machines say, without
     compiling anything (no qom-type declarations merged): what a revision's
     registries are, for comparing two revisions."""
-    paths = sorted((root / "machines").rglob(f"*{qom.SUFFIX}"))
-    return qom.by_target(qom.load_files(paths, [p.relative_to(root).as_posix() for p in paths]))
+    paths = sorted((root / "machines").rglob(f"*{qomfiles.SUFFIX}"))
+    return qomfiles.by_target(
+        qomfiles.load_files(paths, [p.relative_to(root).as_posix() for p in paths])
+    )
 
 
 def load_registries(corpus: Corpus, root: Path, diags: Diagnostics) -> dict[str, qom.Registry]:
@@ -57,12 +59,12 @@ def load_registries(corpus: Corpus, root: Path, diags: Diagnostics) -> dict[str,
         return corpus.registries
     paths = [root / shown for shown in corpus.registry_files]
     try:
-        loaded = qom.load_files(paths, list(corpus.registry_files))
+        loaded = qomfiles.load_files(paths, list(corpus.registry_files))
     except qom.QomError as exc:
         where = exc.file if exc.file in corpus.registry_files else corpus.registry_files[0]
         diags.error(Location(where, 1, 1), f"bad QOM registry: {exc}")
         loaded = []
-    own = qom.by_target(loaded)
+    own = qomfiles.by_target(loaded)
     untargeted = [r for r in loaded if r.target is None]
     for target in corpus.targets.values():
         registry = own.get(target.name)

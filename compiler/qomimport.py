@@ -42,7 +42,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from . import qmp, qom
+from . import qmp, qomfiles
 from .qom import QomError, Registry
 from .qomvalues import spell_default
 
@@ -163,7 +163,7 @@ def _dump_property(prop: dict) -> dict:
 
 def import_dump(dump_path: str | Path, release: str | None = None) -> Registry:
     """The registry of a saved dump."""
-    return registry_from_dump(qom.read_json(dump_path), str(dump_path), release)
+    return registry_from_dump(qomfiles.read_json(dump_path), str(dump_path), release)
 
 
 def registry_from_dump(data: object, shown: str, release: str | None = None) -> Registry:
@@ -277,20 +277,20 @@ def layout(registries: list[Registry]) -> dict[str, str]:
     for release, group in sorted(releases.items()):
         group = sorted(group, key=lambda r: r.target)
         if len(group) == 1:
-            files[qom.registry_name(release, group[0].target)] = group[0].dump()
+            files[qomfiles.registry_name(release, group[0].target)] = group[0].dump()
             continue
         shared = shared_entries([registry.entries() for registry in group])
-        shared_file = qom.shared_name(release)
-        files[shared_file] = qom.render(
+        shared_file = qomfiles.shared_name(release)
+        files[shared_file] = qomfiles.render(
             {
-                "format": qom.FORMAT,
+                "format": qomfiles.FORMAT,
                 "release": release,
                 "shared-by": [registry.target for registry in group],
                 "types": shared,
             }
         )
         for registry in group:
-            name = qom.registry_name(release, registry.target)
+            name = qomfiles.registry_name(release, registry.target)
             files[name] = registry.dump(shared, shared_file)
     return dict(sorted(files.items()))
 
@@ -372,7 +372,9 @@ def run(args, root: Path | None) -> int:
         for binary in args.qemu:
             dump = dump_binary(binary, log=lambda text: print(text, file=sys.stderr))
             if args.save_dump:
-                qom.write_text(args.save_dump, json.dumps(dump, indent=1, sort_keys=True) + "\n")
+                qomfiles.write_text(
+                    args.save_dump, json.dumps(dump, indent=1, sort_keys=True) + "\n"
+                )
             imported.append(registry_from_dump(dump, binary, args.release))
         return write(imported, args.output, root, args.check)
     except (QomError, qmp.QemuError) as exc:
@@ -407,7 +409,7 @@ def write(imported: list[Registry], output: str | None, root: Path | None, check
         if check:
             stale.append(path)
             continue
-        qom.write_text(path, text)
+        qomfiles.write_text(path, text)
         print(f"wrote {path} ({_summary(text)})")
     for path in stale:
         print(f"error: {path} is not what the import gives", file=sys.stderr)
@@ -422,8 +424,8 @@ def plan(imported: list[Registry], directory: Path) -> dict[str, str]:
     releases = {r.release for r in imported}
     existing = []
     if directory.is_dir():
-        paths = sorted(directory.glob(f"*{qom.SUFFIX}"))
-        for registry in qom.load_files(paths, [str(p) for p in paths]):
+        paths = sorted(directory.glob(f"*{qomfiles.SUFFIX}"))
+        for registry in qomfiles.load_files(paths, [str(p) for p in paths]):
             key = (registry.release, registry.target)
             if registry.target is not None and registry.release in releases and key not in new:
                 existing.append(registry)

@@ -9,12 +9,11 @@ test.  The dumps are frozen (tests/reference): these tests run without QEMU.
 
 import json
 import lzma
-import shutil
 
 import pytest
 
 from conftest import REFERENCE, ROOT, run_mtc
-from mtc import qom, qomimport
+from mtc import qom, qomfiles, qomimport
 from mtc.qom import QomError, Registry, check_value, is_on
 from mtc.qomvalues import same_value, spell_default
 
@@ -173,7 +172,7 @@ def test_committed_registries_round_trip():
     """Loading the committed registries and laying them out again gives the
     very same files: they are what import-qom writes, and nothing is lost."""
     files = {p.name: p.read_text() for p in REGISTRY_DIR.glob("*.qom.json")}
-    registries = list(qom.load_directory(REGISTRY_DIR).values())
+    registries = list(qomfiles.load_directory(REGISTRY_DIR).values())
     assert sorted(r.target for r in registries) == [
         "aarch64",
         "arm",
@@ -190,7 +189,7 @@ def test_committed_registries_are_sorted_one_fact_a_line():
     for path in REGISTRY_DIR.glob("*.qom.json"):
         text = path.read_text()
         doc = json.loads(text)
-        assert qom.render(doc) == text, path.name
+        assert qomfiles.render(doc) == text, path.name
         assert list(doc["types"]) == sorted(doc["types"])
         assert doc.get("shared-types", []) == sorted(doc.get("shared-types", []))
         for entry in doc["types"].values():
@@ -222,7 +221,7 @@ def test_shared_layout(tmp_path, dump_100):
     assert "qxl-vga" in own["types"] and "virtio-net-device" in own["types"]
     for name, text in files.items():
         (tmp_path / name).write_text(text)
-    loaded = qom.load_directory(tmp_path)
+    loaded = qomfiles.load_directory(tmp_path)
     assert loaded["i386"].default_of("virtio-net-device", "mq") == "on"
     assert loaded["x86_64"].default_of("virtio-net-device", "mq") == "off"
     assert "qxl-vga" not in loaded["i386"].types
@@ -578,7 +577,7 @@ def test_is_on(qom_type, value, expected):
 
 def test_every_type_string_in_the_committed_registries_is_classified():
     seen = set()
-    for registry in qom.load_directory(REGISTRY_DIR).values():
+    for registry in qomfiles.load_directory(REGISTRY_DIR).values():
         for name in registry.types:
             seen.update(p.qom_type for p in registry.types[name].properties.values())
     assert "OnOffAuto" in seen and "bool" in seen

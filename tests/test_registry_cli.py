@@ -5,7 +5,7 @@ import json
 import pytest
 
 from conftest import ROOT, run_mtc
-from mtc import qom
+from mtc import qomfiles
 
 REGISTRY_DIR = ROOT / "machines" / "registry"
 
@@ -47,7 +47,7 @@ def test_hand_declarations_are_only_what_no_binary_shows():
     assert all(len(l.split('absent "', 1)[1]) > 40 for l in absent)  # each with its reason
     body = [l.strip() for l in text.splitlines() if l.startswith("    ")]
     assert body and all(l.endswith("since 8.2") and " default " not in l for l in body)
-    registries = qom.load_directory(REGISTRY_DIR)
+    registries = qomfiles.load_directory(REGISTRY_DIR)
     for line in absent:
         name = line.split()[1]
         for target, registry in registries.items():
