@@ -102,6 +102,11 @@ class Qemu:
         self._sock: socket.socket | None = None
         self._reader = None
 
+    @classmethod
+    def launch(cls, binary: str) -> "Qemu":
+        """A started QEMU the caller closes (or one that raised, cleaned up)."""
+        return cls(binary).__enter__()
+
     def __enter__(self) -> "Qemu":
         try:
             self.start()

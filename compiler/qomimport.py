@@ -14,6 +14,7 @@ The dump format (DUMP.json; `--save-dump FILE` writes one):
     {
       "source": {"binary": "qemu-system-x86_64 10.0.2 (Debian 1:10.0.2+ds-2)"},
       "target": "x86_64",                       # query-target; optional
+      "release": "10.0",                        # the binary's; optional
       "types": {
         "virtio-net-device": {
           "parent": "virtio-device",            # null for a root type
@@ -31,7 +32,7 @@ The dump format (DUMP.json; `--save-dump FILE` writes one):
 "default-value" is QMP's JSON value, present where QEMU reports one; the
 registry spells it as a compat entry would (qomvalues.spell_default).
 source.binary's "X.Y.Z" gives the release and "qemu-system-T" the target
-when "target" is absent.
+when "release" and "target" are absent (--release overrides the release).
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ class _Lister:
         the last try.  A crash is retried once in a fresh QEMU."""
         for attempt in (1, 2):
             if self.session is None:
-                self.session = qmp.Qemu(self.binary).__enter__()
+                self.session = qmp.Qemu.launch(self.binary)
             try:
                 reply = self.session.command("qom-list-properties", typename=name)
             except qmp.QmpError as exc:
