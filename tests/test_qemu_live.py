@@ -290,14 +290,28 @@ def test_verify_names_a_field_and_a_machine_type(project_copy):
     assert "pc-q35-8.2" in machines and "pc-q35-10.0" not in machines
 
 
+def next_release(root: Path) -> str:
+    """The release after the newest one root's machines/ declares."""
+    newest = max(
+        tuple(int(p) for p in m.group(1).split("."))
+        for m in re.finditer(
+            r"^release (\d+\.\d+) ", (root / "machines/releases.mtc").read_text(), re.M
+        )
+    )
+    major, minor = newest
+    return f"{major}.{minor + 1}" if minor < 2 else f"{major + 1}.0"
+
+
 def test_verify_after_new_version_compares_as_of_the_binary_release(project_copy):
-    """Opening 10.1 adds machine types, empty 10.0 compat sets, moves the
-    aliases and defaults: a 10.0.2 binary still agrees, and `--at 10.0`
-    shows what it has."""
-    before = run_mtc("show", "pc-q35-10.0", "--json", "--root", str(project_copy))
-    result = run_mtc("new-version", "10.1", "--date", "2025-08-26", "--root", str(project_copy))
+    """Opening a release adds machine types, empty compat sets for the one
+    before, moves the aliases and defaults: a 10.0.2 binary still agrees,
+    and `--at 10.0` shows what it has."""
+    before = run_mtc("show", "pc-q35-10.0", "--json", "--at", "10.0", "--root", str(project_copy))
+    opened = next_release(project_copy)
+    result = run_mtc("new-version", opened, "--date", "2099-01-01", "--root", str(project_copy))
     assert result.returncode == 0, result.stderr
-    assert run_mtc("show", "q35", "--root", str(project_copy)).stdout.startswith("pc-q35-10.1 ")
+    shown = run_mtc("show", "q35", "--root", str(project_copy)).stdout
+    assert shown.startswith(f"pc-q35-{opened} ")
     result = verify_copy(project_copy)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "as of release 10.0" in result.stdout
