@@ -143,20 +143,58 @@ def test_import_and_verify_refuse_what_is_not_qemu(tmp_path, command):
         assert result.stderr.count("\n") == 1
 
 
-def test_verify_refuses_a_qemu_too_old():
+def run_old_qemu(*args: str) -> subprocess.CompletedProcess:
+    """mtc with QEMU 7.2 finding its own modules."""
     binary = OLD_QEMU / "usr" / "bin" / "qemu-system-x86_64"
     assert binary.exists(), f"{binary} missing: .ci/run unpacks bookworm's QEMU 7.2 there"
     env = dict(os.environ, QEMU_MODULE_DIR=str(OLD_QEMU / "usr/lib/x86_64-linux-gnu/qemu"))
-    result = subprocess.run(
-        [sys.executable, "-m", "mtc", "verify", "--qemu", str(binary)],
+    return subprocess.run(
+        [sys.executable, "-m", "mtc", *args, "--qemu", str(binary)],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
     )
+
+
+def test_import_of_qemu_72_agrees_with_the_frozen_72_dump(tmp_path, dump_72):
+    """tests/reference's 7.2 dump was taken by other means from the same
+    Debian package: every type it lists comes out of import-qom --qemu with
+    the same parent, abstract flag and property types.  (Types whose module
+    cannot load beside the installed 10.0.2 are recorded as unlistable.)"""
+    dump = tmp_path / "dump.json"
+    result = run_old_qemu("import-qom", "-o", str(tmp_path / "out"), "--save-dump", str(dump))
+    assert result.returncode == 0, result.stderr
+    ours = json.loads(dump.read_text())["types"]
+    theirs = json.loads(dump_72.read_text())["types"]
+    assert set(theirs) <= set(ours)
+    compared = 0
+    for name, entry in theirs.items():
+        mine = ours[name]
+        assert (mine["parent"], mine["abstract"]) == (entry["parent"], entry["abstract"]), name
+        if "unlistable" in mine:
+            assert "not found" in mine["unlistable"], name  # a module that cannot load
+            continue
+        types = {prop: info["type"] for prop, info in mine["properties"].items()}
+        assert types == {prop: info["type"] for prop, info in entry["properties"].items()}, name
+        compared += 1
+    assert compared > 690
+
+
+def test_verify_refuses_a_qemu_too_old():
+    result = run_old_qemu("verify")
     assert result.returncode == 1
     assert re.search(r"is QEMU 7\.2\.\d+: mtc verify needs QEMU 9\.1 or newer", result.stderr)
     assert "Traceback" not in result.stderr
+
+
+def test_verify_does_not_need_the_registry(project_copy):
+    """verify asks the binary: a registry that does not even load stops the
+    build, not verify."""
+    (project_copy / "machines" / "registry" / "qemu-10.0-x86_64.qom.json").write_text("{")
+    assert run_mtc("build", "--root", str(project_copy)).returncode == 1
+    result = verify_copy(project_copy, "x86_64")
+    assert result.returncode == 0, result.stderr
 
 
 # ---- verify ---------------------------------------------------------------------
