@@ -170,6 +170,7 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     p.add_argument("--target", metavar="T", help="only this target")
     p.add_argument("--json", action="store_true", help="print the list as JSON")
+    add_at_argument(p)
     p = sub.add_parser(
         "show",
         parents=[common],
@@ -180,23 +181,27 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("machine", metavar="MACHINE", help="machine name or alias")
     p.add_argument("--target", metavar="T", help="target binary (default: the first that has it)")
     p.add_argument("--json", action="store_true", help="print the JSON backend's object")
-    p = sub.add_parser(
-        "import-qom",
-        help="turn a QEMU QOM dump into the registry under machines/registry/",
-        description="Turn a QOM dump into a registry file.  Produce the dump from a "
-        "QEMU build with QMP: 'qom-list-types' with abstract=true, then "
-        "'qom-list-properties' with typename=T for every type T (see README).",
-    )
-    p.add_argument("dump", metavar="DUMP.json", help="the dump to import")
-    p.add_argument("--release", metavar="X.Y", help="its QEMU release (default: from the dump)")
     p.add_argument(
-        "-o",
-        "--output",
-        metavar="OUT",
-        help="default: machines/registry/qemu-<release>-<arch>.qom.json below the project root",
+        "--device",
+        metavar="DRIVER",
+        help="list every property of QOM type DRIVER with its value in MACHINE: set by a "
+        "compat entry (for DRIVER or an ancestor) or the default the QOM registry gives",
     )
-    p.add_argument("--check", action="store_true", help="only report whether OUT is up to date")
-    p.add_argument("--root", metavar="DIR", type=Path, help="project root (default: found)")
+    add_at_argument(p)
+    import_help = "import a QEMU binary's QOM registry (types, properties, defaults)"
+    if command == "import-qom":  # the module starts QEMU: imported only to run
+        from . import qomimport
+
+        p = sub.add_parser(
+            "import-qom",
+            help=import_help,
+            description=qomimport.DESCRIPTION,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        qomimport.add_arguments(p)
+        p.add_argument("--root", metavar="DIR", type=Path, help="project root (default: found)")
+    else:
+        sub.add_parser("import-qom", help=import_help, add_help=False)
     # The workflow commands: only the one being run is imported and given its
     # full parser; the others are listed by name and help.
     for name, (_, help_text) in workflow.COMMANDS.items():
@@ -205,6 +210,23 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
         else:
             sub.add_parser(name, help=help_text, add_help=False)
     return parser
+
+
+def add_at_argument(parser) -> None:
+    # As workflow.common.add_at_argument, which would import the pipeline.
+    parser.add_argument(
+        "--at",
+        metavar="X.Y",
+        help="describe release X.Y as its QEMU had it (machine types, aliases, defaults, "
+        "deprecation and compat sets of then; default: the newest release)",
+    )
+
+
+def at_release(resolved, args):
+    """resolved as of --at X.Y (machines/ as that release's QEMU had it)."""
+    from .workflow import common
+
+    return common.view_at(resolved, getattr(args, "at", None))
 
 
 def add_platform_commands(sub, common) -> None:
@@ -420,6 +442,7 @@ def cmd_list(args) -> int:
     _, resolved = compile_or_report(args)
     if resolved is None:
         return 1
+    resolved = at_release(resolved, args)
     targets = select_targets(resolved, args.target)
     if args.json:
         report = {
@@ -476,7 +499,12 @@ def cmd_show(args) -> int:
     _, resolved = compile_or_report(args)
     if resolved is None:
         return 1
+    resolved = at_release(resolved, args)
     machine = find_machine(resolved, args.machine, args.target)
+    if args.device is not None:
+        from .workflow import explain
+
+        return explain.show_device(resolved, machine, args.device, args.json)
     if args.json:
         from .backends import json as json_backend
 
@@ -511,17 +539,9 @@ def cmd_show(args) -> int:
 
 
 def cmd_import_qom(args) -> int:
-    from . import qom
+    from . import qomimport
 
-    argv = [args.dump]
-    if args.release:
-        argv += ["--release", args.release]
-    if args.output:
-        argv += ["--output", args.output]
-    if args.check:
-        argv.append("--check")
-    root = args.root or find_root(Path.cwd())
-    return qom.main_import_qom(argv, root)
+    return qomimport.run(args, args.root or find_root(Path.cwd()))
 
 
 def cmd_platforms(args) -> int:

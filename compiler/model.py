@@ -389,9 +389,9 @@ class Corpus:
     # CPU models per target (s390x) and C globals instance options may set.
     cpu_models: dict[str, "CpuModels"] = field(default_factory=dict)
     instance_globals: dict[str, "InstanceGlobal"] = field(default_factory=dict)
-    # The QOM registry (compiler.qom.Registry) with qom_decls merged in;
-    # set by qomcheck.py, None when machines/ ships no registry.
-    registry: object | None = None
+    # target -> its QOM registry (compiler.qom.Registry) with qom_decls
+    # merged in; set by qomcheck.load_registries, ask qomcheck.registry_for.
+    registries: dict[str, object] = field(default_factory=dict)
     # The files of vendor overlays layered on machines/ (overlay.py).
     vendor_files: set[str] = field(default_factory=set)
 

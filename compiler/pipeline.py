@@ -70,10 +70,15 @@ def load(project: Project, diags: Diagnostics) -> Corpus | None:
 
 
 def compile_project(
-    project: Project, diags: Diagnostics, overrides: dict[str, bool] | None = None
+    project: Project,
+    diags: Diagnostics,
+    overrides: dict[str, bool] | None = None,
+    registry: bool = True,
 ) -> resolve.Resolved | None:
     """Everything up to the resolved model; None when any stage found errors.
-    `overrides` changes build options (config.X) from their declared default."""
+    `overrides` changes build options (config.X) from their declared default.
+    registry=False skips the QOM registries and their checks (mtc verify asks
+    the binary itself, so a stale registry must not stop it)."""
     corpus = load(project, diags)
     if corpus is None:
         return None
@@ -84,13 +89,15 @@ def compile_project(
             raise ConfigError(f"--config: unknown build option {name} (known: {known})")
         config[name] = value
     checks.check(corpus, diags)
-    corpus.registry = qomcheck.load_registry(corpus, project.root, diags)
-    qomcheck.check_entries(corpus, diags)
+    if registry:
+        qomcheck.load_registries(corpus, project.root, diags)
+        qomcheck.check_entries(corpus, diags)
     if diags.has_errors:
         return None
     resolved = resolve.resolve(corpus, config)
     # Checks that need every machine's effective compat list.
-    qomcheck.check_chains(resolved, diags)
+    if registry:
+        qomcheck.check_chains(resolved, diags)
     platforms.check(resolved, diags)
     return None if diags.has_errors else resolved
 

@@ -69,6 +69,9 @@ def host_dependent_state(machine: ResolvedMachine, host_prop: HostProperty, corp
     if prop is not None:
         return prop.value, f"{prop.provenance.set_name}, {_location(prop.provenance.location)}"
     default, _ = declared_property(corpus, host_prop.driver, host_prop.property)
+    registry = corpus.registries.get(machine.target.name)
+    if default is None and registry is not None:
+        default = registry.default_of(driver, host_prop.property)
     if default is not None:
         return default, f"default of {host_prop.driver}.{host_prop.property}"
     return None, "unknown default"
@@ -217,6 +220,9 @@ def _unguarded(machine: ResolvedMachine, key, corpus) -> Seen:
             prop.value, f"{prop.provenance.set_name}, {_location(prop.provenance.location)}"
         )
     default, _ = declared_property(corpus, key[0], key[1])
+    registry = corpus.registries.get(machine.target.name)
+    if default is None and registry is not None:
+        default = registry.default_of(*key)
     return Seen(default if default is not None else "(default)", "the property's default")
 
 

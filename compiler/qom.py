@@ -1,40 +1,68 @@
-"""The QOM registry: which QEMU object types exist and what properties they have.
+"""The QOM registry: which QEMU object types exist, their properties, and
+each property's type and default.
 
-A registry is imported once from a QEMU dump (``mtc import-qom``) and then read
-on every build, so the on-disk form keeps only what the checks need (type name,
-parent, abstract flag, property name -> QOM type string) and lists each
-property only on the type that introduces it.  Types are turned into objects
-on first use, which keeps loading cheap.
+A registry describes one QEMU binary: one target (qemu-system-x86_64, ...) of
+one release.  `mtc import-qom` reads it off the binary (or a saved dump) and
+writes machines/registry/qemu-X.Y-TARGET.qom.json; every build then checks
+each compat entry against the registry of each target it applies to, and
+reports use the defaults.  The on-disk form keeps only what checks and
+defaults need: per type its parent, abstract flag and the properties it
+introduces or changes (name -> QOM type, or [QOM type, default]); one line
+per property, so a changed fact is one changed line.  What several targets
+share identically lives once in qemu-X.Y-shared.qom.json; a target's file
+names the shared types it has ("shared-types") and spells out the rest
+(qomfiles.py reads and writes the files).  Types are turned into objects on
+first use, which keeps loading cheap.
 
-Also here: how QEMU parses a property value given as a string (the way compat
-entries and -global reach it), so a checker can reject ``"maybe"`` for a bool.
+Defaults: QomProperty.default is the value QEMU reports for a property
+(qom-list-properties' "default-value") spelled the way a compat entry would
+write it, so the two compare as strings: booleans "on"/"off", integers in
+decimal ("4294967295", "-1"), enums and strings as they are ("auto").  It is
+None when QEMU reports no default (an instance property, or a list or object
+default no property string can express).  qomvalues.same_value() compares a
+default with an entry's value ("true" is the same bool as "on").
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-# Bump when the on-disk layout changes, so an old file is refused, not misread.
-FORMAT = 1
-DEFAULT_ARCH = "x86_64"
+# Property values are parsed by qomvalues; these are re-exported for the
+# modules that ask the registry's module about values.
+from .qomvalues import (  # noqa: F401
+    QAPI_ENUMS_7_2,
+    STABLE_ENUMS,
+    STRUCT_TYPES,
+    check_value,
+    enum_choices,
+    is_on,
+    same_value,
+    value_kind,
+    value_note,
+)
+
+# Bump when the on-disk layout changes, so an old file is refused, not
+# misread.  Format 1 (one self-contained file, property -> type) still loads.
 
 
 class QomError(Exception):
-    """Bad registry, dump or declaration; the message is fit for the user."""
+    """Bad registry, dump or declaration; the message is fit for the user.
+    `file` names the registry file at fault, when there is one."""
+
+    file: str | None = None
 
 
 @dataclass(frozen=True)
 class QomProperty:
     name: str
     qom_type: str
-    since: str | None = None  # None: present in the release the dump came from
+    since: str | None = None  # a hand declaration's release; None from a binary
+    default: str | None = None  # see the module docstring for the spelling
 
 
 @dataclass
@@ -42,19 +70,35 @@ class QomType:
     name: str
     parent: str | None
     abstract: bool
-    # Only the properties this type introduces; inherited ones live on ancestors.
+    # Only the properties this type introduces or changes (another type or
+    # default); the others live on its ancestors.
     properties: dict[str, QomProperty] = field(default_factory=dict)
     since: str | None = None
+    # Why QEMU could not list its properties (it crashed twice doing so);
+    # None for a listed type.  Its own properties are then unknown.
+    unlistable: str | None = None
 
 
 # ---- the registry ---------------------------------------------------------
 
 
+def _property(name: str, value, since: str | None) -> QomProperty:
+    """A property from its on-disk form: "type" or ["type", "default"]."""
+    if isinstance(value, list):
+        return QomProperty(name, value[0], since, value[1])
+    return QomProperty(name, value, since)
+
+
+def _property_json(prop: QomProperty):
+    return prop.qom_type if prop.default is None else [prop.qom_type, prop.default]
+
+
 class _TypeTable(Mapping[str, QomType]):
     """name -> QomType, each built from its JSON entry on first access.
 
-    Building all 700-odd types up front would cost more than parsing the file;
-    most builds look at a few dozen.
+    Building all 1000-odd types up front would cost more than parsing the
+    file; most builds look at a few dozen.  Entries may be shared with other
+    registries (the shared file): they are read, never changed.
     """
 
     def __init__(self) -> None:
@@ -72,10 +116,11 @@ class _TypeTable(Mapping[str, QomType]):
             parent=entry["parent"],
             abstract=entry["abstract"],
             properties={
-                prop: QomProperty(prop, qom_type, since_map.get(prop))
-                for prop, qom_type in entry["properties"].items()
+                prop: _property(prop, value, since_map.get(prop))
+                for prop, value in entry["properties"].items()
             },
             since=entry.get("since"),
+            unlistable=entry.get("unlistable"),
         )
         self._built[name] = qtype
         return qtype
@@ -98,6 +143,21 @@ class _TypeTable(Mapping[str, QomType]):
         found = self._built.get(name)
         return found.abstract if found is not None else self._raw[name]["abstract"]
 
+    def property(self, name: str, prop: str) -> QomProperty:
+        """Property prop that type name owns, without building the type."""
+        found = self._built.get(name)
+        if found is not None:
+            return found.properties[prop]
+        entry = self._raw[name]
+        return _property(
+            prop, entry["properties"][prop], entry.get("properties-since", {}).get(prop)
+        )
+
+    def unlistable(self, name: str) -> str | None:
+        """Why QEMU could not list the type, without building it."""
+        found = self._built.get(name)
+        return found.unlistable if found is not None else self._raw[name].get("unlistable")
+
     def owns(self, name: str, prop: str) -> bool:
         """Whether type name introduces prop, without building the type."""
         found = self._built.get(name)
@@ -114,13 +174,15 @@ class _TypeTable(Mapping[str, QomType]):
         entry: dict = {
             "abstract": qtype.abstract,
             "parent": qtype.parent,
-            "properties": {p.name: p.qom_type for p in qtype.properties.values()},
+            "properties": {p.name: _property_json(p) for p in qtype.properties.values()},
         }
         since_map = {p.name: p.since for p in qtype.properties.values() if p.since}
         if since_map:
             entry["properties-since"] = since_map
         if qtype.since:
             entry["since"] = qtype.since
+        if qtype.unlistable is not None:
+            entry["unlistable"] = qtype.unlistable
         return entry
 
     def put(self, qtype: QomType) -> None:
@@ -129,16 +191,18 @@ class _TypeTable(Mapping[str, QomType]):
 
 
 class Registry:
-    """QOM types of one QEMU release, plus declarations merged from sources."""
+    """The QOM types of one binary, plus declarations merged from sources."""
 
     def __init__(
         self,
         types: Mapping[str, QomType] | None = None,
         release: str | None = None,
         source: dict | None = None,
+        target: str | None = None,
     ) -> None:
         self.types: _TypeTable = _TypeTable()
         self.release = release
+        self.target = target  # None: a format-1 file, for whichever target uses it
         self.source: dict = dict(source or {})  # where the dump came from
         self._children: dict[str, list[str]] | None = None
         for qtype in (types or {}).values():
@@ -148,45 +212,50 @@ class Registry:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Registry":
-        shown = str(path)
-        data = _read_json(path)
-        if not isinstance(data, dict) or not isinstance(data.get("types"), dict):
-            raise QomError(f'{shown}: not a QOM registry (no "types" object)')
-        if data.get("format") != FORMAT:
-            raise QomError(
-                f"{shown}: registry format {_q(data.get('format'))} is not {FORMAT}; "
-                "re-create it with 'mtc import-qom'"
-            )
-        release = data.get("release")
-        source = data.get("source", {})
-        if release is not None and not isinstance(release, str):
-            raise QomError(f'{shown}: "release" must be a string')
-        if not isinstance(source, dict):
-            raise QomError(f'{shown}: "source" must be an object')
-        for name, entry in data["types"].items():
-            _check_registry_entry(shown, name, entry)
-        registry = cls._from_entries(data["types"], release, source)
-        registry._check_hierarchy(shown)
-        return registry
+        """One registry file, with the shared file it names (read beside it)."""
+        from .qomfiles import load_files
+
+        registries = load_files([Path(path)], [str(path)], shared_from_disk=True)
+        if not registries:
+            raise QomError(f"{path}: a shared registry, not one binary's")
+        return registries[0]
 
     @classmethod
-    def _from_entries(cls, entries: dict[str, dict], release: str | None, source: dict) -> Registry:
+    def _from_entries(
+        cls,
+        entries: dict[str, dict],
+        release: str | None,
+        source: dict,
+        target: str | None = None,
+    ) -> "Registry":
         """A registry over validated JSON entries, each built when first used."""
-        registry = cls(release=release, source=source)
+        registry = cls(release=release, source=source, target=target)
         registry.types._raw = entries
         return registry
 
-    def dump(self) -> str:
-        """Deterministic JSON text: same registry, same bytes."""
-        doc = {
-            "format": FORMAT,
-            "release": self.release,
-            "source": self.source,
-            "types": {name: self.types.entry(name) for name in sorted(self.types)},
-        }
-        return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=True) + "\n"
+    def entries(self) -> dict[str, dict]:
+        """Every type's JSON entry, sorted by name."""
+        return {name: self.types.entry(name) for name in sorted(self.types)}
 
-    def _check_hierarchy(self, shown: str) -> None:
+    def dump(self, shared: Mapping[str, dict] | None = None, shared_file: str = "") -> str:
+        """Deterministic JSON text: same registry, same bytes.  Types whose
+        entry equals the one in `shared` (read from shared_file) are only
+        named."""
+        from .qomfiles import FORMAT, render
+
+        entries = self.entries()
+        doc: dict = {"format": FORMAT, "release": self.release, "source": self.source}
+        if self.target is not None:
+            doc["target"] = self.target
+        if shared:
+            names = [n for n, e in entries.items() if shared.get(n) == e]
+            doc["shared"] = shared_file
+            doc["shared-types"] = names
+            entries = {n: e for n, e in entries.items() if shared.get(n) != e}
+        doc["types"] = entries
+        return render(doc)
+
+    def check_hierarchy(self, shown: str) -> None:
         """Every parent exists and no type is its own ancestor."""
         done: set[str] = set()
         for name in self.types:
@@ -205,6 +274,11 @@ class Registry:
                 chain.append(current)
                 current = self.types.parent_of(current)
             done.update(chain)
+
+    @property
+    def binary(self) -> str:
+        """What the registry was read from, for messages: "qemu-system-x86_64 10.0.2"."""
+        return str(self.source.get("binary") or self.target or "the QOM registry")
 
     # -- hierarchy --
 
@@ -249,14 +323,24 @@ class Registry:
     def find_property(self, type_name: str, prop: str) -> QomProperty | None:
         """prop as seen on type_name: its own or the nearest ancestor's."""
         owner = self.property_owner(type_name, prop)
-        return None if owner is None else self.types[owner].properties[prop]
+        return None if owner is None else self.types.property(owner, prop)
 
     def property_owner(self, type_name: str, prop: str) -> str | None:
-        """The type (type_name or an ancestor) that introduces prop."""
+        """The type (type_name or the nearest ancestor) that gives prop."""
         for name in self.ancestors(type_name):
-            if prop in self.types[name].properties:
+            if self.types.owns(name, prop):
                 return name
         return None
+
+    def default_of(self, type_name: str, prop: str) -> str | None:
+        """The default of prop on type_name, None when unknown or none."""
+        found = self.find_property(type_name, prop)
+        return None if found is None else found.default
+
+    def is_listed(self, type_name: str) -> bool:
+        """False when QEMU could not list the type's properties: any property
+        may then exist on it."""
+        return type_name in self.types and self.types.unlistable(type_name) is None
 
     def properties_of(self, type_name: str) -> dict[str, QomProperty]:
         """Every property an instance of type_name has, own and inherited."""
@@ -283,7 +367,7 @@ class Registry:
         return [
             name
             for name in self.descendants(type_name, concrete_only=True)
-            if self.property_owner(name, prop) is None
+            if self.property_owner(name, prop) is None and self.is_listed(name)
         ]
 
     # -- merging declarations made in the sources --
@@ -295,7 +379,7 @@ class Registry:
         abstract: bool = False,
         since: str | None = None,
     ) -> QomType:
-        """Declare a type newer than the dump; re-declaring the same is a no-op."""
+        """Declare a type the binary does not show; the same again is a no-op."""
         if not isinstance(name, str) or not name:
             raise QomError("a QOM type name must be a non-empty string")
         if name in self.types:
@@ -314,9 +398,16 @@ class Registry:
         return qtype
 
     def add_property(
-        self, type_name: str, name: str, qom_type: str, since: str | None = None
+        self,
+        type_name: str,
+        name: str,
+        qom_type: str,
+        since: str | None = None,
+        default: str | None = None,
     ) -> QomProperty:
-        """Declare a property newer than the dump; the same again is a no-op."""
+        """Declare a property the binary does not show.  Declaring one it
+        has, with the same type, only adds what the binary cannot tell: the
+        release it appeared in (since), a default it does not report."""
         if type_name not in self.types:
             raise QomError(f"unknown QOM type {_q(type_name)}")
         owner = self.property_owner(type_name, name)
@@ -327,8 +418,22 @@ class Registry:
                     f"{type_name}.{name} already exists with type "
                     f"{existing.qom_type} (on {_q(owner)})"
                 )
+            if default is not None and existing.default is not None:
+                if not same_value(qom_type, default, existing.default):
+                    raise QomError(
+                        f"{type_name}.{name} defaults to {_q(existing.default)} in "
+                        f"{self.binary}, not {_q(default)}"
+                    )
+            added = {}
+            if since and not existing.since:
+                added["since"] = since
+            if default is not None and existing.default is None:
+                added["default"] = default
+            if added:
+                existing = replace(existing, **added)
+                self.types[owner].properties[name] = existing
             return existing
-        prop = QomProperty(name, qom_type, since)
+        prop = QomProperty(name, qom_type, since, default)
         self.types[type_name].properties[name] = prop
         return prop
 
@@ -341,21 +446,9 @@ class Registry:
         return suggest(prop, self.properties_of(type_name), limit)
 
 
-def _check_registry_entry(shown: str, name: str, entry: object) -> None:
-    where = f"{shown}: type {json.dumps(name)}"
-    if not isinstance(entry, dict):
-        raise QomError(f"{where}: must be an object")
-    if not isinstance(entry.get("abstract"), bool):
-        raise QomError(f'{where}: "abstract" must be true or false')
-    parent = entry.get("parent", 0)
-    if parent is not None and not isinstance(parent, str):
-        raise QomError(f'{where}: "parent" must be a type name or null')
-    for key in ("properties", "properties-since"):
-        table = entry.get(key, {} if key == "properties-since" else None)
-        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-            raise QomError(f'{where}: "{key}" must map names to strings')
-    if not isinstance(entry.get("since", ""), str):
-        raise QomError(f'{where}: "since" must be a string')
+def _q(value: object) -> str:
+    """A name or value quoted for a message: "virtio-net-pci", null."""
+    return json.dumps(value, default=repr)
 
 
 # ---- "did you mean" ---------------------------------------------------------
@@ -410,400 +503,3 @@ def suggest(name: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
         if dist <= cutoff and dist < max(len(name), len(cand)):
             scored.append((dist, cand))
     return [cand for _, cand in sorted(scored)[:limit]]
-
-
-# ---- property values --------------------------------------------------------
-
-# Enums whose values have never changed; other QAPI enums gain values over
-# time, so they are checked only against a list the caller passes in.
-STABLE_ENUMS: dict[str, list[str]] = {
-    "OnOffAuto": ["auto", "on", "off"],
-    "OnOffSplit": ["on", "off", "split"],
-}
-
-# The other enums in the 7.2 dump, as QEMU 7.2's QAPI schema defines them; pass
-# as enum_values when checking against 7.2.  (MultiFDCompression's zstd exists
-# only in builds with zstd.)  FdcDriveType is QAPI's FloppyDriveType.
-QAPI_ENUMS_7_2: dict[str, list[str]] = {
-    "BiosAtaTranslation": ["auto", "none", "lba", "large", "rechs"],
-    "BlockdevOnError": ["report", "ignore", "enospc", "stop", "auto"],
-    "FdcDriveType": ["144", "288", "120", "none", "auto"],
-    "GrabToggleKeys": [
-        "ctrl-ctrl",
-        "alt-alt",
-        "shift-shift",
-        "meta-meta",
-        "scrolllock",
-        "ctrl-scrolllock",
-    ],
-    "HostMemPolicy": ["default", "preferred", "bind", "interleave"],
-    "LostTickPolicy": ["discard", "delay", "slew"],
-    "MultiFDCompression": ["none", "zlib", "zstd"],
-    "NetFilterDirection": ["all", "rx", "tx"],
-    "NotifyVMexitOption": ["run", "internal-error", "disable"],
-    "OffAutoPCIBAR": ["off", "auto", "bar0", "bar1", "bar2", "bar3", "bar4", "bar5"],
-    "PCIELinkSpeed": ["2_5", "5", "8", "16"],
-    "PCIELinkWidth": ["1", "2", "4", "8", "12", "16", "32"],
-    "QAuthZListPolicy": ["deny", "allow"],
-    "QCryptoSecretFormat": ["raw", "base64"],
-    "QCryptoTLSCredsEndpoint": ["client", "server"],
-}
-
-# Struct- and list-typed properties in the dump.  QEMU parses property strings
-# with its string input visitor, which has no way to build a struct or a list
-# of strings, so these can never be set this way (most are read-only anyway).
-STRUCT_TYPES = frozenset(
-    {
-        "BootConfiguration",
-        "CXLFixedMemoryWindow",
-        "GuestPanicInformation",
-        "MemorySizeConfiguration",
-        "QAuthZListRule",
-        "SMPConfiguration",
-        "SgxEPC",
-        "SocketAddress",
-        "ThrottleLimits",
-        "X86CPUFeatureWordInfo",
-        "guest statistics",  # virtio-balloon's read-only guest-stats
-    }
-)
-
-_TRUE = ("on", "yes", "true")
-_FALSE = ("off", "no", "false")
-_INT_TYPE = r"(u?)int(\d+)?(?:_t)?\Z"  # int, uint8, int32_t, uint4
-_ENUM_NAME = r"[A-Z][A-Za-z0-9]*\Z"
-# strtoll with base 0, as QEMU uses: 0x hex, a leading 0 means octal.
-_C_INTEGER = r"([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)\Z"
-# qemu_strtosz: decimal (with an optional fraction) or hex, then one suffix.
-_SIZE = r"(?:0[xX]([0-9a-fA-F]+)|([0-9]+)(\.[0-9]*)?)([bkmgtpeBKMGTPE]?)\Z"
-_SIZE_UNITS = "bkmgtpe"
-_UUID = r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\Z"
-_FLOAT = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z"
-
-
-def value_kind(qom_type: str) -> str:
-    """How values of qom_type are parsed: bool, int, size, number, str, uuid,
-    enum, link, child, struct or unknown (anything accepted)."""
-    if qom_type == "bool":
-        return "bool"
-    if re.match(_INT_TYPE, qom_type):
-        return "int"
-    if qom_type in ("size", "number"):
-        return qom_type
-    if qom_type in ("str", "string"):
-        return "str"
-    if qom_type == "QemuUUID":
-        return "uuid"
-    if qom_type.startswith("link<") and qom_type.endswith(">"):
-        return "link"
-    if qom_type.startswith("child<") and qom_type.endswith(">"):
-        return "child"
-    if qom_type in STRUCT_TYPES or qom_type.endswith("List"):
-        return "struct"
-    if "|" in qom_type or re.match(_ENUM_NAME, qom_type):
-        return "enum"  # "on|off|split" spells its values out
-    return "unknown"
-
-
-def enum_choices(
-    qom_type: str, enum_values: Mapping[str, list[str]] | None = None
-) -> list[str] | None:
-    """The accepted values of an enum type, None when not known."""
-    if enum_values and qom_type in enum_values:
-        return list(enum_values[qom_type])
-    if qom_type in STABLE_ENUMS:
-        return STABLE_ENUMS[qom_type]
-    if "|" in qom_type:
-        return qom_type.split("|")
-    return None
-
-
-def check_value(
-    qom_type: str, value: str, enum_values: Mapping[str, list[str]] | None = None
-) -> str | None:
-    """None if QEMU would accept value for a qom_type property, else why not."""
-    if not isinstance(value, str):
-        return f"expected a string value for {qom_type}, got {_q(value)}"
-    kind = value_kind(qom_type)
-    if kind == "bool":
-        if value in _TRUE or value in _FALSE:
-            return None
-        return _expected("bool (on/off/true/false/yes/no)", value)
-    if kind == "int":
-        return _check_int(qom_type, value)
-    if kind == "size":
-        return _check_size(value)
-    if kind == "number":
-        return None if re.match(_FLOAT, value) else _expected("number", value)
-    if kind == "uuid":
-        if re.match(_UUID, value):
-            return None
-        return _expected("QemuUUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", value)
-    if kind == "enum":
-        choices = enum_choices(qom_type, enum_values)
-        if choices is None or value in choices:
-            return None
-        return _expected(f"{qom_type} ({'/'.join(choices)})", value)
-    if kind == "child":
-        return f"{qom_type} properties are read-only: QEMU cannot set them"
-    if kind == "struct":
-        return f"{qom_type} is a structured type: QEMU cannot parse it from a property string"
-    return None  # str, link<...> (an object path, see value_note) and unknown
-
-
-def value_note(qom_type: str) -> str | None:
-    """A caveat worth a note even when check_value accepts the value."""
-    kind = value_kind(qom_type)
-    if kind == "link":
-        return (
-            f"{qom_type} properties take an object path, resolved only "
-            "when the object is created"
-        )
-    if kind == "unknown":
-        return f"QOM type {_q(qom_type)} is not known to mtc; its value is not checked"
-    return None
-
-
-def is_on(qom_type: str, value: str) -> bool | None:
-    """True/False for a value that switches a feature on/off, else None.
-
-    "auto" and non-boolean types give None: the outcome is not known here.
-    """
-    kind = value_kind(qom_type)
-    if kind in ("bool", "unknown"):
-        return True if value in _TRUE else False if value in _FALSE else None
-    if kind == "enum" and {"on", "off"} <= set(enum_choices(qom_type) or ()):
-        return {"on": True, "off": False}.get(value)
-    return None
-
-
-def _expected(what: str, value: str, why: str = "") -> str:
-    return f"expected {what}, got {json.dumps(value)}" + (f": {why}" if why else "")
-
-
-def _check_int(qom_type: str, value: str) -> str | None:
-    unsigned, bits = re.match(_INT_TYPE, qom_type).groups()  # type: ignore[union-attr]
-    width = int(bits) if bits else 64  # QOM "int" is int64
-    name = f"{'u' if unsigned else ''}int{width}"
-    match = re.match(_C_INTEGER, value)
-    if match is None:
-        if re.fullmatch(r"[+-]?0[0-9]+", value):
-            return _expected(name, value, "a leading 0 makes QEMU read octal")
-        return _expected(name, value)
-    sign, digits = match.groups()
-    number = int(digits, 0 if digits[:2].lower() == "0x" else 8 if digits[:1] == "0" else 10)
-    if sign == "-":
-        number = -number
-    low, high = (0, 2**width - 1) if unsigned else (-(2 ** (width - 1)), 2 ** (width - 1) - 1)
-    if unsigned and sign == "-":
-        return _expected(name, value, "negative")
-    if not low <= number <= high:
-        return _expected(name, value, f"out of range {low}..{high}")
-    return None
-
-
-def _check_size(value: str) -> str | None:
-    from fractions import Fraction  # only here: it costs a few ms to import
-
-    what = "size (bytes, optionally with a B/K/M/G/T/P/E suffix)"
-    match = re.match(_SIZE, value)
-    if match is None:
-        return _expected(what, value)
-    hex_digits, whole, fraction, suffix = match.groups()
-    if hex_digits is not None:
-        if suffix:
-            return _expected(what, value, "hex with a suffix (deprecated in 7.2, gone in 8.0)")
-        number = Fraction(int(hex_digits, 16))
-    else:
-        scale = 1024 ** _SIZE_UNITS.index(suffix.lower()) if suffix else 1
-        if fraction and scale == 1:
-            return _expected(what, value, "a fraction needs a K/M/G/T/P/E suffix")
-        number = (Fraction(whole) + Fraction("0" + (fraction or "."))) * scale
-    if int(number + Fraction(1, 2)) > 2**64 - 1:  # QEMU rounds half up
-        return _expected(what, value, "larger than 16E")
-    return None
-
-
-# ---- importing a QEMU dump -------------------------------------------------
-
-
-def import_dump(dump_path: str | os.PathLike, release: str | None) -> Registry:
-    """A registry from a qom-list-types/qom-list-properties dump.
-
-    QEMU reports every property a type has, inherited ones included; only the
-    ones a type introduces are kept, which makes the registry ~9x smaller.
-    """
-    shown = str(dump_path)
-    data = _read_json(dump_path)
-    if not isinstance(data, dict) or not isinstance(data.get("types"), dict):
-        raise QomError(f'{shown}: not a QOM dump (no "types" object)')
-    source = data.get("source", {})
-    if not isinstance(source, dict):
-        raise QomError(f'{shown}: "source" must be an object')
-    if release is None:
-        release = release_from_source(source)
-        if release is None:
-            raise QomError(
-                f"{shown}: cannot tell the QEMU release from source.binary; pass --release X.Y"
-            )
-    elif not re.fullmatch(r"\d+\.\d+", release):
-        raise QomError(f"release must look like X.Y, got {json.dumps(release)}")
-
-    listed: dict[str, dict[str, str]] = {}
-    parents: dict[str, str | None] = {}
-    abstract: dict[str, bool] = {}
-    for name, entry in data["types"].items():
-        parents[name], abstract[name], listed[name] = _dump_entry(shown, name, entry)
-
-    raw: dict[str, dict] = {}
-    for name in parents:
-        inherited: dict[str, str] = {}
-        for ancestor in reversed(_dump_ancestors(shown, name, parents)[1:]):
-            inherited.update(listed[ancestor])
-        own = {p: t for p, t in listed[name].items() if inherited.get(p) != t}
-        raw[name] = {"abstract": abstract[name], "parent": parents[name], "properties": own}
-    return Registry._from_entries(raw, release, source)
-
-
-def release_from_source(source: dict) -> str | None:
-    """The X.Y of source.binary: "qemu-system-x86_64 7.2.22 (Debian ...)" -> "7.2"."""
-    match = re.match(r"\s*qemu-system-\S+\s+(\d+)\.(\d+)\b", str(source.get("binary", "")))
-    return f"{match.group(1)}.{match.group(2)}" if match else None
-
-
-def arch_from_source(source: dict) -> str:
-    match = re.match(r"\s*qemu-system-(\S+)", str(source.get("binary", "")))
-    return match.group(1) if match else DEFAULT_ARCH
-
-
-def _dump_entry(shown: str, name: str, entry: object) -> tuple[str | None, bool, dict[str, str]]:
-    where = f"{shown}: types[{json.dumps(name)}]"
-    if not isinstance(entry, dict):
-        raise QomError(f"{where}: must be an object")
-    parent, is_abstract, props = (
-        entry.get("parent", 0),
-        entry.get("abstract"),
-        entry.get("properties"),
-    )
-    if "parent" not in entry:
-        raise QomError(f'{where}: has no "parent"')
-    if parent is not None and not isinstance(parent, str):
-        raise QomError(f"{where}.parent: must be a type name or null")
-    if not isinstance(is_abstract, bool):
-        raise QomError(f"{where}.abstract: must be true or false")
-    if not isinstance(props, dict):
-        raise QomError(f"{where}.properties: must be an object")
-    types: dict[str, str] = {}
-    for prop, info in props.items():
-        qom_type = info.get("type") if isinstance(info, dict) else None
-        if not isinstance(qom_type, str) or not qom_type:
-            raise QomError(f'{where}.properties[{json.dumps(prop)}]: needs a string "type"')
-        types[prop] = qom_type
-    return parent, is_abstract, types
-
-
-def _dump_ancestors(shown: str, name: str, parents: dict[str, str | None]) -> list[str]:
-    chain = [name]
-    while (parent := parents[chain[-1]]) is not None:
-        if parent not in parents:
-            raise QomError(f"{shown}: type {_q(chain[-1])} has unknown parent {_q(parent)}")
-        if parent in chain:
-            raise QomError(f"{shown}: parent cycle: {' -> '.join(chain + [parent])}")
-        chain.append(parent)
-    return chain
-
-
-def _read_json(path: str | os.PathLike) -> object:
-    """Parsed JSON, or a QomError saying in one line what is wrong."""
-    shown = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise QomError(f"cannot read {shown}: {exc.strerror or exc}") from None
-    if b"\0" in data[:8192]:
-        raise QomError(f"{shown}: binary file, expected JSON")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise QomError(f"{shown}: not UTF-8 text (byte {exc.start})") from None
-    if not text.strip():
-        raise QomError(f"{shown}: empty file, expected JSON")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise QomError(f"{shown}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
-    except (ValueError, RecursionError) as exc:  # huge numbers, deep nesting
-        raise QomError(f"{shown}: not usable JSON: {exc}") from None
-
-
-def write_if_changed(path: str | os.PathLike, text: str) -> bool:
-    """Atomically replace path with text unless it already holds it."""
-    from .files import write_if_changed as write_bytes_if_changed
-
-    return write_bytes_if_changed(path, text.encode("utf-8"))
-
-
-def main_import_qom(argv: list[str], root: Path | None = None) -> int:
-    """mtc import-qom DUMP.json [--release X.Y] [-o OUT] [--check]
-
-    The default OUT is below `root` (the project root), else the working
-    directory."""
-    import argparse  # not needed by builds, which only load registries
-
-    parser = argparse.ArgumentParser(
-        prog="mtc import-qom",
-        description="Turn a QEMU QOM dump into a registry under machines/registry/.",
-    )
-    parser.add_argument("dump", metavar="DUMP.json")
-    parser.add_argument("--release", metavar="X.Y", help="default: from the dump")
-    parser.add_argument(
-        "-o",
-        "--output",
-        metavar="OUT",
-        help="default: machines/registry/qemu-<release>-<arch>.qom.json",
-    )
-    parser.add_argument(
-        "--check", action="store_true", help="only report whether OUT is up to date"
-    )
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, or a usage error already printed
-        return exc.code if isinstance(exc.code, int) else 2
-    try:
-        registry = import_dump(args.dump, args.release)
-        out = args.output or str(
-            (root or Path("."))
-            / "machines"
-            / "registry"
-            / f"qemu-{registry.release}-{arch_from_source(registry.source)}.qom.json"
-        )
-        text = registry.dump()
-        if args.check:
-            try:
-                current = Path(out).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                current = None
-            if current != text:
-                print(f"error: {out} is not what {args.dump} imports to", file=sys.stderr)
-                return 1
-            return 0
-        try:
-            changed = write_if_changed(out, text)
-        except OSError as exc:
-            raise QomError(f"cannot write {out}: {exc.strerror or exc}") from None
-    except QomError as exc:
-        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
-        return 1
-    props = sum(len(registry.types.entry(n)["properties"]) for n in registry.types)
-    state = "wrote" if changed else "unchanged"
-    print(f"{state} {out} ({len(registry.types)} types, {props} properties)")
-    return 0
-
-
-def _q(value: object) -> str:
-    """A name or value quoted for a message: "virtio-net-pci", null."""
-    return json.dumps(value, default=repr)
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split("\n"))

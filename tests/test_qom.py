@@ -1,27 +1,29 @@
-"""The QOM registry: import from a QEMU dump, lookups, suggestions, value typing.
+"""The QOM registry: import from a QEMU dump, the on-disk format, lookups,
+suggestions, value typing.
 
-Expectations come from the reference dump itself or from QEMU facts known by
-hand (hw/i386, hw/virtio, qapi/*.json), never from the code under test.
+Expectations come from the reference dumps themselves or from QEMU facts
+known by hand (QEMU 10.0's hw/pci/pci.c, hw/net/virtio-net.c, hw/display/qxl.c,
+hw/isa/lpc_ich9.c, hw/vfio/pci.c, qapi/*.json), never from the code under
+test.  The dumps are frozen (tests/reference): these tests run without QEMU.
 """
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
+import lzma
 
 import pytest
 
-from mtc import qom
+from conftest import REFERENCE, ROOT, run_mtc
+from mtc import qom, qomfiles, qomimport
 from mtc.qom import QomError, Registry, check_value, is_on
+from mtc.qomvalues import same_value, spell_default
 
-ROOT = Path(__file__).resolve().parent.parent
-COMMITTED = ROOT / "machines" / "registry" / "qemu-7.2-x86_64.qom.json"
+REGISTRY_DIR = ROOT / "machines" / "registry"
 
 
 @pytest.fixture(scope="module")
-def registry() -> Registry:
-    return Registry.load(COMMITTED)
+def registry(dump_72) -> Registry:
+    """QEMU 7.2's qemu-system-x86_64, imported from the frozen dump."""
+    return qomimport.import_dump(dump_72)
 
 
 @pytest.fixture(scope="module")
@@ -29,87 +31,221 @@ def dump_types(dump_72) -> dict:
     return json.loads(dump_72.read_text())["types"]
 
 
-def run_import(*args, cwd=None) -> subprocess.CompletedProcess:
-    """main_import_qom in a separate process, as `mtc import-qom` runs it."""
-    code = (
-        "import sys; from mtc.qom import main_import_qom; sys.exit(main_import_qom(sys.argv[1:]))"
+@pytest.fixture(scope="module")
+def dump_100(tmp_path_factory):
+    """Part of QEMU 10.0.2's qemu-system-x86_64 dump, with property defaults."""
+    path = tmp_path_factory.mktemp("dump") / "qemu-10.0-x86_64-subset.json"
+    path.write_bytes(
+        lzma.decompress((REFERENCE / "qemu-10.0-x86_64-qom-subset.json.xz").read_bytes())
     )
-    env = dict(os.environ)
-    return subprocess.run(
-        [sys.executable, "-c", code, *map(str, args)],
-        cwd=cwd or ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def registry_100(dump_100) -> Registry:
+    return qomimport.import_dump(dump_100)
+
+
+def run_import(*args, cwd=None):
+    return run_mtc("import-qom", *map(str, args), cwd=cwd)
 
 
 # ---- import -----------------------------------------------------------------
 
 
-def test_import_reproduces_committed_registry(tmp_path, dump_72):
-    out = tmp_path / "out.qom.json"
-    assert qom.main_import_qom([str(dump_72), "-o", str(out)]) == 0
-    assert out.read_bytes() == COMMITTED.read_bytes()
-
-
-def test_import_default_output_and_release_from_binary(tmp_path, dump_72):
+def test_import_names_the_file_after_release_and_target(tmp_path, dump_72):
     # The dump's source.binary is "qemu-system-x86_64 7.2.22 (Debian ...)".
     result = run_import(dump_72, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     written = tmp_path / "machines" / "registry" / "qemu-7.2-x86_64.qom.json"
-    assert written.read_bytes() == COMMITTED.read_bytes()
     doc = json.loads(written.read_text())
-    assert doc["release"] == "7.2"
+    assert (doc["format"], doc["release"], doc["target"]) == (2, "7.2", "x86_64")
     assert doc["source"]["binary"].startswith("qemu-system-x86_64 7.2.")
+    assert "shared" not in doc  # the only registry of its release shares nothing
+    assert Registry.load(written).dump() == written.read_text()
 
 
 def test_import_release_option(tmp_path, dump_72):
     out = tmp_path / "r.qom.json"
-    assert qom.main_import_qom([str(dump_72), "--release", "7.1", "-o", str(out)]) == 0
+    assert run_import(dump_72, "--release", "7.1", "-o", out).returncode == 0
     assert json.loads(out.read_text())["release"] == "7.1"
     assert Registry.load(out).release == "7.1"
 
 
-def test_import_rewrites_only_on_change(tmp_path, dump_72, capsys):
+def test_import_rewrites_only_on_change(tmp_path, dump_72):
     out = tmp_path / "r.qom.json"
-    assert qom.main_import_qom([str(dump_72), "-o", str(out)]) == 0
+    assert run_import(dump_72, "-o", out).returncode == 0
+    first = out.read_bytes()
     before = out.stat()
-    assert qom.main_import_qom([str(dump_72), "-o", str(out)]) == 0
+    result = run_import(dump_72, "-o", out)
     after = out.stat()
     assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
-    assert "unchanged" in capsys.readouterr().out
+    assert "unchanged" in result.stdout
     assert [p.name for p in tmp_path.iterdir()] == ["r.qom.json"]  # no temp files left
     out.write_text("stale\n")
-    assert qom.main_import_qom([str(dump_72), "--check", "-o", str(out)]) == 1
-    assert qom.main_import_qom([str(dump_72), "-o", str(out)]) == 0
-    assert out.read_bytes() == COMMITTED.read_bytes()
-    assert qom.main_import_qom([str(dump_72), "--check", "-o", str(out)]) == 0
+    assert run_import(dump_72, "--check", "-o", out).returncode == 1
+    assert out.read_text() == "stale\n"  # --check writes nothing
+    assert run_import(dump_72, "-o", out).returncode == 0
+    assert out.read_bytes() == first
+    assert run_import(dump_72, "--check", "-o", out).returncode == 0
 
 
-def test_committed_registry_round_trips(registry):
-    assert registry.dump() == COMMITTED.read_text()
-    fresh = Registry.load(COMMITTED)
-    fresh.properties_of("EPYC-x86_64-cpu")  # builds some types, not others
-    assert fresh.dump() == COMMITTED.read_text()
-    assert registry.release == "7.2"
-    assert COMMITTED.stat().st_size < 400_000  # inherited properties are not repeated
+def test_defaults_are_spelled_as_compat_entries_write_them(registry_100):
+    find = registry_100.find_property
+    # hw/net/virtio-net.c: DEFINE_PROP_BIT64("mq", ..., false), ("csum", ..., true)
+    assert (find("virtio-net-device", "mq").qom_type, find("virtio-net-device", "mq").default) == (
+        "bool",
+        "off",
+    )
+    assert find("virtio-net-device", "csum").default == "on"
+    # hw/pci/pci.c: romsize UINT32_MAX, rombar -1, addr (a devfn) -1.
+    assert find("pci-device", "romsize").default == "4294967295"
+    assert find("pci-device", "rombar").default == "-1"
+    assert find("virtio-net-pci", "rombar").default == "-1"  # inherited
+    assert find("pci-device", "addr").default == "-1"
+    # hw/vfio/pci.c: x-msix-relocation OFF_AUTO_PCIBAR_OFF; an enum's name.
+    assert find("vfio-pci", "x-msix-relocation").default == "off"
+    # hw/isa/lpc_ich9.c: x-smi-swsmi-timer defaults to true.
+    assert find("ICH9-LPC", "x-smi-swsmi-timer").default == "on"
+    # hw/display/qxl.c: revision QXL_DEFAULT_REVISION, V12 + 1 = 5, on the
+    # abstract pci-qxl the module's qxl and qxl-vga inherit it from.
+    assert find("qxl-vga", "revision").default == "5"
+    assert registry_100.property_owner("qxl-vga", "revision") == "pci-qxl"
+    # A property QEMU reports no default for.
+    assert find("virtio-net-device", "mac").default is None
+    assert registry_100.default_of("virtio-net-device", "no-such-prop") is None
 
 
-def test_every_dumped_property_is_found(registry, dump_types):
-    """QEMU lists all of an instance's properties, so for a concrete type the
-    registry must give back exactly the dump's list, types included."""
-    for name, entry in dump_types.items():
-        listed = {prop: info["type"] for prop, info in entry["properties"].items()}
-        found = {prop: p.qom_type for prop, p in registry.properties_of(name).items()}
-        if entry["abstract"]:
-            # QEMU lists only class properties of an abstract type.
-            assert listed.items() <= found.items(), name
-        else:
-            assert found == listed, name
-        assert registry.types[name].parent == entry["parent"]
-        assert registry.types[name].abstract == entry["abstract"]
-    assert len(registry.types) == len(dump_types)
+def test_unlistable_and_interface_types(registry_100, dump_100):
+    dump = json.loads(dump_100.read_text())["types"]
+    # QEMU 10.0 aborts listing colo-compare's properties: the dump says so.
+    assert "crashed" in dump["colo-compare"]["unlistable"]
+    colo = registry_100.types["colo-compare"]
+    assert colo.unlistable == dump["colo-compare"]["unlistable"]
+    assert not registry_100.is_listed("colo-compare")
+    # Interfaces are listed types without properties.
+    assert registry_100.types["hotplug-handler"].parent == "interface"
+    assert registry_100.is_listed("hotplug-handler")
+
+
+def test_a_changed_default_is_the_subtypes_own_property(tmp_path):
+    dump = {
+        "source": {"binary": "qemu-system-x86_64 10.0.0"},
+        "types": {
+            "object": {"parent": None, "abstract": True, "properties": {}},
+            "dev": {
+                "parent": "object",
+                "abstract": True,
+                "properties": {"x": {"type": "bool", "default-value": False}},
+            },
+            "same": {
+                "parent": "dev",
+                "abstract": False,
+                "properties": {"x": {"type": "bool", "default-value": False}},
+            },
+            "other": {
+                "parent": "dev",
+                "abstract": False,
+                "properties": {
+                    "x": {"type": "bool", "default-value": True},
+                    "n": {"type": "uint32", "default-value": 7},
+                    "l": {"type": "list", "default-value": []},
+                },
+            },
+        },
+    }
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dump))
+    registry = qomimport.import_dump(path)
+    assert registry.types["same"].properties == {}
+    assert registry.property_owner("other", "x") == "other"
+    assert registry.default_of("other", "x") == "on"
+    assert registry.default_of("same", "x") == "off"
+    assert registry.default_of("other", "n") == "7"
+    assert registry.default_of("other", "l") is None  # a list has no string form
+    text = registry.dump()
+    assert '    "x": ["bool", "on"]' in text.splitlines()  # one line per fact
+    assert '    "l": "list",' in text.splitlines()
+
+
+def test_committed_registries_round_trip():
+    """Loading the committed registries and laying them out again gives the
+    very same files: they are what import-qom writes, and nothing is lost."""
+    files = {p.name: p.read_text() for p in REGISTRY_DIR.glob("*.qom.json")}
+    registries = list(qomfiles.load_directory(REGISTRY_DIR).values())
+    assert sorted(r.target for r in registries) == [
+        "aarch64",
+        "arm",
+        "i386",
+        "ppc64",
+        "s390x",
+        "x86_64",
+    ]
+    assert qomimport.layout(registries) == files
+    assert sum(len(text.encode()) for text in files.values()) <= 3_000_000
+
+
+def test_committed_registries_are_sorted_one_fact_a_line():
+    for path in REGISTRY_DIR.glob("*.qom.json"):
+        text = path.read_text()
+        doc = json.loads(text)
+        assert qomfiles.render(doc) == text, path.name
+        assert list(doc["types"]) == sorted(doc["types"])
+        assert doc.get("shared-types", []) == sorted(doc.get("shared-types", []))
+        for entry in doc["types"].values():
+            assert list(entry["properties"]) == sorted(entry["properties"])
+        assert str(ROOT) not in text and "/usr/" not in text  # nothing of the host
+
+
+def test_shared_layout(tmp_path, dump_100):
+    """Two targets' registries: what both have alike is written once."""
+    x86 = qomimport.import_dump(dump_100)
+    data = json.loads(dump_100.read_text())
+    data["target"] = "i386"
+    del data["types"]["qxl-vga"]
+    data["types"]["virtio-net-device"]["properties"]["mq"]["default-value"] = True
+    i386 = qomimport.registry_from_dump(data, "i386 dump")
+    files = qomimport.layout([x86, i386])
+    assert list(files) == [
+        "qemu-10.0-i386.qom.json",
+        "qemu-10.0-shared.qom.json",
+        "qemu-10.0-x86_64.qom.json",
+    ]
+    shared = json.loads(files["qemu-10.0-shared.qom.json"])
+    assert shared["shared-by"] == ["i386", "x86_64"]
+    assert "pci-device" in shared["types"]
+    assert "qxl-vga" not in shared["types"]  # only x86_64 has it
+    assert "virtio-net-device" not in shared["types"]  # the two disagree on mq
+    own = json.loads(files["qemu-10.0-x86_64.qom.json"])
+    assert "pci-device" in own["shared-types"] and "pci-device" not in own["types"]
+    assert "qxl-vga" in own["types"] and "virtio-net-device" in own["types"]
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    loaded = qomfiles.load_directory(tmp_path)
+    assert loaded["i386"].default_of("virtio-net-device", "mq") == "on"
+    assert loaded["x86_64"].default_of("virtio-net-device", "mq") == "off"
+    assert "qxl-vga" not in loaded["i386"].types
+    assert loaded["x86_64"].entries() == x86.entries()
+    # A target file alone finds its shared file beside it.
+    alone = Registry.load(tmp_path / "qemu-10.0-i386.qom.json")
+    assert alone.entries() == i386.entries()
+
+
+def test_importing_one_target_keeps_the_others(tmp_path, dump_100):
+    """Re-importing one binary rewrites the shared layout, never the facts of
+    the other targets' registries."""
+    data = json.loads(dump_100.read_text())
+    data["target"] = "i386"
+    i386_dump = tmp_path / "i386.json"
+    i386_dump.write_text(json.dumps(data))
+    out = tmp_path / "registry"
+    assert run_import(dump_100, i386_dump, "-o", out).returncode == 0
+    both = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert len(both) == 3
+    result = run_import(dump_100, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == both
+    assert run_import(dump_100, "-o", out, "--check").returncode == 0
 
 
 # ---- malformed input ----------------------------------------------------------
@@ -165,13 +301,15 @@ def test_malformed_dump_is_one_line_error(case, tmp_path):
     assert not out.exists()
 
 
-def test_missing_dump_and_bad_release(tmp_path, capsys):
-    assert qom.main_import_qom([str(tmp_path / "nope.json")]) == 1
-    assert capsys.readouterr().err.startswith("error: cannot read ")
+def test_missing_dump_and_bad_release(tmp_path):
+    result = run_import(tmp_path / "nope.json", "-o", tmp_path / "o.json")
+    assert result.returncode == 1 and result.stderr.startswith("error: cannot read ")
     dump = tmp_path / "d.json"
     dump.write_text(_types_doc({}))
-    assert qom.main_import_qom([str(dump), "--release", "seven", "-o", str(tmp_path / "o")]) == 1
-    assert "X.Y" in capsys.readouterr().err
+    result = run_import(dump, "--release", "seven", "-o", tmp_path / "o.json")
+    assert result.returncode == 1 and "X.Y" in result.stderr
+    result = run_import(cwd=tmp_path)
+    assert result.returncode == 1 and "give a DUMP.json or --qemu BINARY" in result.stderr
 
 
 def test_malformed_registry_raises_qom_error(tmp_path):
@@ -181,6 +319,11 @@ def test_malformed_registry_raises_qom_error(tmp_path):
         '{"format": 99, "types": {}}',
         '{"format": 1, "types": {"a": {"abstract": false, "parent": "a", "properties": {}}}}',
         '{"format": 1, "types": {"a": {"abstract": false, "parent": null, "properties": {"p": 1}}}}',
+        '{"format": 2, "types": {"a": {"abstract": false, "parent": null, '
+        '"properties": {"p": ["bool"]}}}}',
+        '{"format": 2, "shared": "gone.qom.json", "shared-types": ["a"], "types": {}}',
+        '{"format": 2, "types": {"a": {"abstract": false, "parent": null, "properties": {}, '
+        '"unlistable": true}}}',
     ):
         path.write_text(text)
         with pytest.raises(QomError):
@@ -266,8 +409,8 @@ def test_edit_distance(a, b, distance):
 # ---- merging declarations -----------------------------------------------------
 
 
-def test_add_type_and_property(tmp_path):
-    registry = Registry.load(COMMITTED)
+def test_add_type_and_property(tmp_path, dump_72):
+    registry = qomimport.import_dump(dump_72)
     registry.add_type("virtio-foo-pci", "virtio-pci", since="8.1")
     registry.add_property("virtio-foo-pci", "x-foo", "bool", since="8.1")
     registry.add_property("virtio-pci", "x-new-everywhere", "OnOffAuto", since="9.0")
@@ -288,6 +431,13 @@ def test_add_type_and_property(tmp_path):
         registry.add_type("orphan", "no-such-parent")
     with pytest.raises(QomError):
         registry.add_property("no-such-type", "p", "bool")
+    # A declaration adds what the binary cannot tell, and may not contradict it.
+    registry.add_property("virtio-net-device", "mq", "bool", since="2.7", default="off")
+    assert registry.find_property("virtio-net-device", "mq").since == "2.7"
+    assert registry.default_of("virtio-net-device", "mq") == "off"
+    registry.add_property("virtio-net-device", "mq", "bool", default="false")  # the same bool
+    with pytest.raises(QomError, match="defaults to"):
+        registry.add_property("virtio-net-device", "mq", "bool", default="on")
     # The merged registry survives a dump and a reload, "since" included.
     path = tmp_path / "merged.qom.json"
     path.write_text(registry.dump())
@@ -423,3 +573,52 @@ def test_every_type_string_in_the_dump_is_classified(dump_types):
 )
 def test_is_on(qom_type, value, expected):
     assert is_on(qom_type, value) is expected
+
+
+def test_every_type_string_in_the_committed_registries_is_classified():
+    seen = set()
+    for registry in qomfiles.load_directory(REGISTRY_DIR).values():
+        for name in registry.types:
+            seen.update(p.qom_type for p in registry.types[name].properties.values())
+    assert "OnOffAuto" in seen and "bool" in seen
+    assert sorted(t for t in seen if qom.value_kind(t) == "unknown") == []
+
+
+@pytest.mark.parametrize(
+    "value, spelled",
+    [
+        (True, "on"),
+        (False, "off"),
+        (0, "0"),
+        (-1, "-1"),
+        (4294967295, "4294967295"),
+        (0.5, "0.5"),
+        ("auto", "auto"),
+        ("", ""),
+        ([], None),
+        ({"a": 1}, None),
+        (None, None),
+    ],
+)
+def test_spell_default(value, spelled):
+    assert spell_default(value) == spelled
+
+
+@pytest.mark.parametrize(
+    "qom_type, a, b, same",
+    [
+        ("bool", "on", "true", True),
+        ("bool", "off", "no", True),
+        ("bool", "on", "off", False),
+        ("uint32", "16", "0x10", True),
+        ("uint32", "16", "020", True),  # octal, as strtoll reads it
+        ("uint32", "16", "17", False),
+        ("OnOffAuto", "auto", "auto", True),
+        ("OnOffAuto", "on", "true", False),  # an enum takes names only
+        ("str", "a", "b", False),
+        ("bool", None, "on", False),
+        (None, "on", "true", True),  # type unknown: taken as QEMU's bool parser
+    ],
+)
+def test_same_value(qom_type, a, b, same):
+    assert same_value(qom_type, a, b) is same

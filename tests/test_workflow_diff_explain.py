@@ -86,7 +86,7 @@ def test_diff_agrees_with_the_json_backend_on_every_neighbouring_pair(built):
         data = json.loads((root / "generated" / "json" / f"{target}.json").read_text())
         for older, newer in neighbours(data["machines"]):
             a, b = resolved_target.find(older["name"]), resolved_target.find(newer["name"])
-            got = diff.diff_json(a, b, a.name, b.name)
+            got = diff.diff_json(diff.Side(resolved, a, a.name), diff.Side(resolved, b, b.name))
             props, options = expected_diff(older, newer)
             assert {
                 (driver, prop) for driver, items in got["properties"].items() for prop in items
@@ -97,6 +97,8 @@ def test_diff_agrees_with_the_json_backend_on_every_neighbouring_pair(built):
                     for side, machine in (("a", older), ("b", newer)):
                         winner = json_state(machine).get((driver, prop), (None, ()))[0]
                         shown = sides[side]
+                        if shown is not None and shown.get("default"):
+                            shown = None  # no entry: the registry's default is shown
                         value = None if shown is None else shown["value"]
                         assert value == (winner[0] if winner else None)
             pairs += 1
@@ -109,26 +111,49 @@ def test_diff_cli_matches_the_in_process_result_and_reads_well(built):
     assert result.returncode == 0, result.stderr
     got = json.loads(result.stdout)
     machines = resolved.targets["x86_64"]
+    a, b = machines.find("pc-q35-8.0"), machines.find("pc-q35-8.1")
     assert got == diff.diff_json(
-        machines.find("pc-q35-8.0"), machines.find("pc-q35-8.1"), "pc-q35-8.0", "pc-q35-8.1"
+        diff.Side(resolved, a, "pc-q35-8.0"), diff.Side(resolved, b, "pc-q35-8.1")
     )
-    assert got["properties"]["migration"]["multifd-flush-after-each-section"]["a"]["set"] == (
-        "hw_compat_8_0"
-    )
-    assert got["properties"]["migration"]["multifd-flush-after-each-section"]["b"] is None
+    flush = got["properties"]["migration"]["multifd-flush-after-each-section"]
+    assert flush["a"]["set"] == "hw_compat_8_0"
+    # Where no entry sets it, the default QEMU 10.0.2 reports: migration/options.c:
+    # DEFINE_PROP_BOOL("multifd-flush-after-each-section", ..., false).
+    assert flush["b"]["default"] is True and flush["b"]["value"] == "off"
+    assert flush["b"]["registry"].startswith("qemu-system-x86_64 10.0.2")
     assert got["options"]["max-cpus"]["a"]["value"] == 288
     assert got["options"]["max-cpus"]["b"]["value"] == 1024
-    text = run_mtc("diff", "q35", "pc-q35-9.2", "--target", "i386", "--root", str(root)).stdout
+    text = run_mtc(
+        "diff", "q35", "pc-q35-9.2", "--target", "i386", "--at", "10.0", "--root", str(root)
+    ).stdout
     lines = text.splitlines()
     assert lines[:2] == ["--- pc-q35-10.0", "+++ pc-q35-9.2"]
     assert lines[2].startswith("target i386: 8 properties of 7 drivers and 0 options differ")
     assert "arm-cpu" in lines
     index = lines.index("arm-cpu")
-    assert lines[index + 1 : index + 4] == [
+    assert lines[index + 1 : index + 3] == [
         "  backcompat-pauth-default-use-qarma5",
-        "    - (not set)",
-        '    + "true"  (hw_compat_9_2, release 9.2, machines/hw.mtc:5)',
+        "    - (not set; qemu-system-i386 has no such type)",
     ]
+    assert lines[index + 3].startswith(
+        '    + "true"  (hw_compat_9_2, release 9.2, machines/hw.mtc:'
+    )
+
+
+def test_diff_shows_defaults_rather_than_not_set():
+    """The issue's example: pc-q35-10.0 sets nothing hw_compat_9_2 pins, and
+    the defaults QEMU 10.0 reports show instead.  Defaults from QEMU 10.0's
+    sources: migration/options.c send-switchover-start true, vfio/pci.c
+    x-migration-multifd-transfer ON_OFF_AUTO_AUTO."""
+    result = run_mtc("diff", "pc-q35-9.2", "pc-q35-10.0")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "(not set)" not in result.stdout
+    index = lines.index("  send-switchover-start")
+    assert lines[index + 1].startswith('    - "off"  (hw_compat_9_2, release 9.2, machines/hw.mtc:')
+    assert lines[index + 2] == "    + (default) on"
+    index = lines.index("  x-migration-multifd-transfer")
+    assert lines[index + 2] == "    + (default) auto"
 
 
 def test_diff_of_one_type_at_two_revisions(built, tmp_path):
@@ -233,6 +258,12 @@ def test_explain_unset_and_errors():
     result = run_mtc("explain", "pc-q35-9.2", "virtio-blk-device.queue-size")
     assert result.returncode == 0
     assert "is not set by any compat property of its chain" in result.stdout
+    # hw/block/virtio-blk.c: DEFINE_PROP_UINT16("queue-size", ..., 256)
+    assert "the type's own default applies: 256" in result.stdout
+    data = json.loads(
+        run_mtc("explain", "pc-q35-4.2", "virtio-blk-device.queue-size", "--json").stdout
+    )
+    assert data["value"] == "128" and data["default"]["value"] == "256"
     result = run_mtc("explain", "pc-q35-4.2", "virtio-blk-device.queue-siz")
     assert "did you mean virtio-blk-device.queue-size or " in result.stdout
     for argv, message in (
@@ -242,3 +273,62 @@ def test_explain_unset_and_errors():
         result = run_mtc("explain", *argv)
         assert result.returncode == 2 and message in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_show_a_machines_values_for_a_device():
+    result = run_mtc("show", "pc-q35-8.0", "--device", "virtio-net-device")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("pc-q35-8.0 (x86_64): virtio-net-device, ")
+    assert "qemu-system-x86_64 10.0.2" in lines[1]
+    rows = {line.split()[0]: line.split() for line in lines[2:]}
+    # hw_compat_8_1 turns USO off for 8.1 and older (machines/hw.mtc).
+    assert rows["guest_uso4"][:3] == ["guest_uso4", "bool", "off"]
+    assert rows["guest_uso4"][3].startswith("(hw_compat_8_1,")
+    # hw/net/virtio-net.c: csum on, mq off by default; mac has none.
+    assert rows["csum"][2:] == ["on", "(default)"]
+    assert rows["mq"][2:] == ["off", "(default)"]
+    assert rows["mac"][2:] == ["-", "(no", "default", "reported)"]
+    # Entries for an ancestor apply, as QEMU matches them: hw_compat_2_6
+    # pins virtio-pci.disable-modern on, and virtio-net-pci is a virtio-pci.
+    data = json.loads(
+        run_mtc("show", "pc-i440fx-2.4", "--device", "virtio-net-pci", "--json").stdout
+    )
+    assert data["device"] == "virtio-net-pci"
+    modern = data["properties"]["disable-modern"]
+    assert (modern["type"], modern["value"]) == ("bool", "on")
+    assert (modern["set"]["set"], modern["set"]["value"]) == ("hw_compat_2_6", "on")
+    assert data["properties"]["mq"] == {"type": "bool", "value": "off", "default": True}
+
+
+def test_show_device_errors():
+    result = run_mtc("show", "pc-q35-8.0", "--device", "virtio-net-devcie")
+    assert result.returncode == 2
+    assert "has no QOM type 'virtio-net-devcie'; did you mean 'virtio-net-device'" in (
+        result.stderr
+    )
+    result = run_mtc("show", "s390-ccw-virtio-9.0", "--device", "ICH9-LPC")
+    assert result.returncode == 2 and "qemu-system-s390x" in result.stderr
+
+
+def test_at_an_earlier_release():
+    """As of 9.0, the 9.0 machine types were the newest: alias and default."""
+    result = run_mtc("list", "--at", "9.0", "--target", "s390x")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].split()[0] == "s390-ccw-virtio-9.0"
+    assert "(alias s390-ccw-virtio, default)" in lines[1]
+    assert "s390-ccw-virtio-9.1" not in result.stdout
+    show = json.loads(run_mtc("show", "pc-q35-9.0", "--at", "9.0", "--json").stdout)
+    assert show["alias"] == "q35" and show["parent"] is None
+    # hw_compat_9_0 was created when 9.1 opened: 9.0's own binary lacks it.
+    assert not any(p["set"] == "hw_compat_9_0" for p in show["compat-props"])
+    now = json.loads(run_mtc("show", "pc-q35-9.0", "--json").stdout)
+    assert any(p["set"] == "hw_compat_9_0" for p in now["compat-props"])
+    for argv, message in (
+        (["list", "--at", "9.3"], "--at: machines/ declares no release 9.3"),
+        (["show", "q35", "--at", "nine"], "a release looks like X.Y, got 'nine'"),
+        (["diff", "q35", "pc", "--at", "99.0"], "declares no release 99.0"),
+    ):
+        result = run_mtc(*argv)
+        assert result.returncode == 2 and message in result.stderr, result.stderr

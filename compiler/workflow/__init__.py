@@ -1,4 +1,4 @@
-"""The release workflow: new-version, lifecycle, abi-check, diff and explain.
+"""The release workflow: new-version, lifecycle, abi-check, diff, explain, verify.
 
 Each command is a module with NAME, add_parser(subparsers, common) and
 run(args).  cli.py lists them from COMMANDS below and imports a module only
@@ -22,6 +22,7 @@ COMMANDS = {
     ),
     "diff": ("diff", "effective properties and options that differ between two machine types"),
     "explain": ("explain", "why a machine type has a compat property's (or option's) value"),
+    "verify": ("verify", "compare a QEMU binary's machine types with machines/"),
     # A package of its own (mtc.importc), beside the workflow commands.
     "import-c": (".importc", "import QEMU's C machine definitions into a machines/ tree"),
 }

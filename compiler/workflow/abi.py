@@ -181,12 +181,12 @@ class Checker:
         return found
 
     @staticmethod
-    def lookup(resolved: Resolved, raw_driver: str, prop: str):
+    def lookup(resolved: Resolved, target_name: str, raw_driver: str, prop: str):
         """(registry, QomProperty or None); (None, None) without a registry."""
-        registry = getattr(resolved.corpus, "registry", None)
+        registry = qomcheck.registry_for(resolved.corpus, target_name)
         if registry is None:
             return None, None
-        target = qomcheck.registry_target(resolved.corpus, registry)
+        target = resolved.corpus.targets[target_name]
         return registry, registry.find_property(qomcheck.expand(raw_driver, target), prop)
 
     def is_open(self, version: Version | None) -> bool:
@@ -205,7 +205,7 @@ class Checker:
                 f"pinned by {prop.provenance.set_name} (release {version} >= {self.released}, "
                 "the base's newest released release): keeps the base's default"
             )
-        registry, found = self.lookup(self.new, prop.entry.driver, prop.property)
+        registry, found = self.lookup(self.new, target, prop.entry.driver, prop.property)
         if found is not None and found.since and self.base_newest is not None:
             since = Version.parse(found.since)
             if since > self.base_newest:
@@ -214,7 +214,9 @@ class Checker:
                     f"newest release {self.base_newest}: old machines keep the old behaviour"
                 )
         if (prop.driver, prop.property) not in self.names(self.base, target):
-            base_registry, base_found = self.lookup(self.base, prop.entry.driver, prop.property)
+            base_registry, base_found = self.lookup(
+                self.base, target, prop.entry.driver, prop.property
+            )
             if base_registry is not None and base_found is None:
                 return "info", (
                     "the base does not know the property (not in its QOM registry): "
@@ -237,7 +239,7 @@ class Checker:
                 f"older than the base's newest released release {self.released}): an unreleased "
                 "pin withdrawn"
             )
-        registry, found = self.lookup(self.new, prop.entry.driver, prop.property)
+        registry, found = self.lookup(self.new, target, prop.entry.driver, prop.property)
         if registry is not None and found is None:
             return "note", "the property no longer exists: the new tree's QOM registry lacks it"
         if found is not None and self.registry_is_current(registry, found):

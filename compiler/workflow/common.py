@@ -244,6 +244,45 @@ def option_text(option: ResolvedOption | None) -> str:
     return f"{value}  ({option.set_by}, {where(option.assign.location)})"
 
 
+# ---- property defaults -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Default:
+    """What a property is where no compat entry sets it, per the QOM
+    registry of the machine's target."""
+
+    value: str | None  # None: the registry knows no default
+    binary: str  # "qemu-system-x86_64 10.0.2 (...)", for saying where from
+    has_type: bool = True  # False: the target's binary has no such type
+
+    def text(self) -> str:
+        if not self.has_type:
+            return f"(not set; {self.binary.split(' ')[0]} has no such type)"
+        if self.value is None:
+            return "(not set)"
+        return f"(default) {self.value}"
+
+    def to_json(self) -> dict:
+        found = {"value": self.value, "default": True, "registry": self.binary}
+        if not self.has_type:
+            found["no-such-type"] = True
+        return found
+
+
+def property_default(resolved: Resolved, target: str, driver: str, prop: str) -> Default | None:
+    """The default of driver.prop (driver expanded for target) in target's
+    QOM registry; None without a registry."""
+    from ..qomcheck import registry_for
+
+    registry = registry_for(resolved.corpus, target)
+    if registry is None:
+        return None
+    if driver not in registry.types:
+        return Default(None, registry.binary, has_type=False)
+    return Default(registry.default_of(driver, prop), registry.binary)
+
+
 # ---- comparing two machines ------------------------------------------------------
 
 
@@ -345,3 +384,28 @@ def add_base_arguments(parser, what: str) -> None:
         metavar="DIR",
         help=f"{what} a second project tree (a directory holding machines/)",
     )
+
+
+# ---- machines/ as of an earlier release --------------------------------------------
+
+
+def add_at_argument(parser) -> None:
+    parser.add_argument(
+        "--at",
+        metavar="X.Y",
+        help="describe release X.Y as its QEMU had it (machine types, aliases, defaults, "
+        "deprecation and compat sets of then; default: the newest release)",
+    )
+
+
+def view_at(resolved: Resolved, at: str | None) -> Resolved:
+    """resolved as of release `at` (asof.py); a usage error for a release
+    machines/ does not declare."""
+    if at is None:
+        return resolved
+    from .. import asof
+
+    try:
+        return asof.resolve_at(resolved, asof.parse_release(resolved.corpus, at))
+    except asof.AsOfError as exc:
+        raise usage_error(f"--at: {exc}") from None

@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass
 
 from .. import values
+from ..model import expand_macros
 from ..resolve import ResolvedMachine
 from . import common
 
@@ -153,6 +154,7 @@ def add_parser(subparsers, common_parser) -> None:
     p.add_argument("subject", metavar="DRIVER.PROPERTY|OPTION")
     p.add_argument("--target", metavar="T", help="target binary (default: the first that has it)")
     p.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    common.add_at_argument(p)
 
 
 def run(args) -> int:
@@ -161,6 +163,7 @@ def run(args) -> int:
     except common.Failure as exc:
         print(f"mtc {NAME}: error: {exc}", file=sys.stderr)
         return 1
+    resolved = common.view_at(resolved, args.at)
     machine = common.find_machine(resolved, args.machine, args.target)
     is_option = "." not in args.subject
     if is_option:
@@ -170,9 +173,12 @@ def run(args) -> int:
                 + hint(difflib.get_close_matches(args.subject, resolved.corpus.options, n=3))
             )
         steps = explain_option(machine, args.subject, resolved.corpus)
+        default = None
     else:
         driver, _, prop = args.subject.partition(".")
         steps = explain_property(machine, driver, prop, resolved.corpus)
+        expanded = expand_macros(driver, machine.target.defines)
+        default = common.property_default(resolved, machine.target.name, expanded, prop)
     effective = [s for s in steps if s.in_effect]
     if args.json:
         print(
@@ -183,6 +189,7 @@ def run(args) -> int:
                     "subject": args.subject,
                     "kind": "option" if is_option else "property",
                     "value": effective[0].value if effective and not effective[0].guard else None,
+                    "default": default.to_json() if default is not None else None,
                     "steps": [s.to_json() for s in steps],
                 },
                 indent=2,
@@ -193,7 +200,12 @@ def run(args) -> int:
     head = f"{machine.name} ({machine.target.name}): {args.subject}"
     if not steps:
         what = "option" if is_option else "compat property"
-        print(f"{head} is not set by any {what} of its chain: the type's own default applies")
+        applies = "the type's own default applies"
+        if default is not None and default.value is not None:
+            applies += f": {default.value}"
+        print(f"{head} is not set by any {what} of its chain: {applies}")
+        if default is not None:
+            print(f"  {default_line(default)}")
         close = suggestions(machine, args.subject, is_option)
         if close:
             print("did you mean " + " or ".join(close) + "?")
@@ -221,8 +233,111 @@ def run(args) -> int:
             f"  {number}. {value:<{width}}{origin}{release}  {step.location}  "
             f"{verb} {step.applied_by}{guard}{mark}"
         )
+    if default is not None:
+        print(default_line(default))
     return 0
+
+
+def default_line(default: common.Default) -> str:
+    if not default.has_type:
+        return f"{default.binary} has no such QOM type: the entries match nothing there"
+    value = default.value if default.value is not None else "none reported"
+    return f"the type's default, per the QOM registry of {default.binary}: {value}"
 
 
 def hint(close: list[str]) -> str:
     return f"; did you mean {' or '.join(close)}?" if close else ""
+
+
+# ---- mtc show MACHINE --device DRIVER ---------------------------------------------
+
+
+@dataclass
+class DeviceValue:
+    """One property of a device as a machine type has it."""
+
+    name: str
+    qom_type: str
+    value: str | None  # None: no entry sets it and QEMU reports no default
+    prop: object | None = None  # the winning ResolvedProp; None for the default
+    guarded: tuple = ()  # host-guarded entries applied after it
+
+    def to_json(self) -> dict:
+        found: dict = {"type": self.qom_type, "value": self.value}
+        if self.prop is not None:
+            found["set"] = common.prop_json(self.prop)
+        else:
+            found["default"] = True
+        if self.guarded:
+            found["if-host"] = [common.prop_json(p) for p in self.guarded]
+        return found
+
+
+def device_values(resolved, machine: ResolvedMachine, driver: str) -> list[DeviceValue]:
+    """Every property of QOM type `driver` with the value it has in machine:
+    the last compat entry for it whose driver is the type or an ancestor (as
+    QEMU applies them), else the type's default.  A usage error when the
+    target has no registry or the registry no such type."""
+    from ..qomcheck import registry_for
+
+    registry = registry_for(resolved.corpus, machine.target.name)
+    if registry is None:
+        raise common.usage_error(
+            f"no QOM registry for target {machine.target.name}: see 'mtc import-qom'"
+        )
+    driver = expand_macros(driver, machine.target.defines)
+    if driver not in registry.types:
+        close = registry.suggest_types(driver)
+        raise common.usage_error(
+            f"{registry.binary} has no QOM type '{driver}'" + hint([f"'{c}'" for c in close])
+        )
+    ancestors = set(registry.ancestors(driver))
+    found = {
+        name: DeviceValue(name, prop.qom_type, prop.default)
+        for name, prop in sorted(registry.properties_of(driver).items())
+    }
+    for prop in machine.compat_props:
+        row = found.get(prop.property)
+        if row is None or prop.driver not in ancestors:
+            continue
+        if common.host_guard(prop) is not None:
+            row.guarded += (prop,)
+        else:
+            row.value, row.prop, row.guarded = prop.value, prop, ()
+    return list(found.values())
+
+
+def show_device(resolved, machine: ResolvedMachine, driver: str, as_json: bool) -> int:
+    from ..qomcheck import registry_for
+
+    rows = device_values(resolved, machine, driver)
+    registry = registry_for(resolved.corpus, machine.target.name)
+    expanded = expand_macros(driver, machine.target.defines)
+    if as_json:
+        doc = {
+            "machine": machine.name,
+            "target": machine.target.name,
+            "device": expanded,
+            "registry": registry.binary,
+            "properties": {row.name: row.to_json() for row in rows},
+        }
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{machine.name} ({machine.target.name}): {expanded}, {len(rows)} properties")
+    print(f"  types and defaults: the QOM registry of {registry.binary}")
+    name_width = max((len(r.name) for r in rows), default=0)
+    type_width = max((len(r.qom_type) for r in rows), default=0)
+    value_width = max((len(r.value or "-") for r in rows), default=0)
+    for row in rows:
+        value = f"{'-' if row.value is None else row.value:<{value_width}}"
+        if row.prop is not None:
+            where = f"{row.prop.provenance.set_name}, {common.where(row.prop.provenance.location)}"
+            if row.prop.driver != expanded:
+                where += f", on {row.prop.driver}"
+        else:
+            where = "default" if row.value is not None else "no default reported"
+        line = f"  {row.name:<{name_width}}  {row.qom_type:<{type_width}}  {value}  ({where})"
+        for prop in row.guarded:
+            line += f"; {prop.value} if {common.guard_of(prop)}"
+        print(line)
+    return 0
