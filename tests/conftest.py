@@ -1,3 +1,4 @@
+import functools
 import shutil
 import subprocess
 import sys
@@ -58,3 +59,38 @@ def dump_72(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("dump") / "qemu-7.2-x86_64-qom.json"
     path.write_bytes(lzma.decompress((REFERENCE / "qemu-7.2-x86_64-qom.json.xz").read_bytes()))
     return path
+
+
+# ---- machines/ as of QEMU 10.0 ----------------------------------------------------
+# The reference facts describe QEMU 10.0.  Tests that compare mtc's outputs
+# with them compare what mtc gives for machines/ *as of 10.0*: after a
+# maintainer opens 10.1 (`mtc new-version`), generated/ describes 10.1, but
+# machines/ as of 10.0 must still be exactly QEMU 10.0.  Today the two are the
+# same thing.
+
+REFERENCE_RELEASE = "10.0"
+
+
+@functools.lru_cache(maxsize=None)
+def outputs_at(release: str = REFERENCE_RELEASE) -> dict[str, str]:
+    """Every file `mtc build` would write for machines/ as of `release`,
+    keyed by its path below generated/."""
+    from mtc import asof, pipeline
+    from mtc.diagnostics import Diagnostics
+    from mtc.versions import Version
+
+    diags = Diagnostics()
+    resolved = pipeline.compile_project(pipeline.Project(ROOT), diags)
+    assert resolved is not None, diags.render()
+    return pipeline.emit(asof.resolve_at(resolved, Version.parse(release)))
+
+
+def at_10_0(rel: str) -> str:
+    """One output (json/x86_64.json, libvirt/capabilities.xml, ...) as of 10.0."""
+    return outputs_at()[rel]
+
+
+def json_at_10_0(target: str) -> dict:
+    import json
+
+    return json.loads(at_10_0(f"json/{target}.json"))

@@ -6,7 +6,6 @@ of its chain from the newest version down (QEMU's options functions call
 their parent first), then its own.
 """
 
-import json
 import re
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from mtc import pipeline
 from mtc.diagnostics import Diagnostics
 
-from conftest import ROOT
+from conftest import ROOT, json_at_10_0
 
 FAMILIES = ("pc-i440fx", "pc-q35")
 FAMILY_DEFAULT_SETS = {"pc-q35": ["pc_q35_compat_defaults"], "pc-i440fx": []}
@@ -22,7 +21,9 @@ TARGETS = {"x86_64": "x86_64-cpu", "i386": "i386-cpu"}
 
 
 def generated(target):
-    return json.loads((ROOT / "generated" / "json" / f"{target}.json").read_text())
+    """The target's JSON for machines/ as of QEMU 10.0, which the reference
+    describes (conftest.outputs_at)."""
+    return json_at_10_0(target)
 
 
 def reference_entry(entry, target):
