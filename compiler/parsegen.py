@@ -23,8 +23,8 @@ parser.py (lalr, contextual lexer, propagate_positions, maybe_placeholders):
 
 from __future__ import annotations
 
-import hashlib
 import pprint
+import zlib
 import sys
 from pathlib import Path
 
@@ -46,7 +46,10 @@ ASCII = [chr(c) for c in range(128)]
 
 
 def grammar_digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """What parser.py compares to tell the tables are the grammar's: a CRC,
+    cheap to compute on every build (a stale table is a mistake, not an
+    attack; the test of the tables compares them whole)."""
+    return f"{zlib.crc32(text.encode('utf-8')):08x}"
 
 
 def first_chars(regexp: str) -> str | None:
@@ -222,7 +225,7 @@ def render(grammar_text: str) -> str:
         "# The LALR(1) tables and contextual lexer Lark computes for the grammar,",
         "# as plain data for lalr.py (see parsegen.py).",
         "# fmt: off",
-        f"GRAMMAR_SHA256 = {grammar_digest(grammar_text)!r}",
+        f"GRAMMAR_CRC32 = {grammar_digest(grammar_text)!r}",
     ]
     for name, value in tables.items():
         lines.append(f"{name} = {pprint.pformat(value, width=100, compact=True, sort_dicts=True)}")

@@ -12,7 +12,7 @@ memory from the grammar, which is slower but never wrong.
 
 from __future__ import annotations
 
-import hashlib
+import zlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,7 +86,7 @@ def _ensure_tables() -> None:
         return
     _tables_checked = True
     text = GRAMMAR.read_text(encoding="utf-8")
-    if hashlib.sha256(text.encode("utf-8")).hexdigest() != lalr.T.GRAMMAR_SHA256:
+    if f"{zlib.crc32(text.encode('utf-8')):08x}" != lalr.T.GRAMMAR_CRC32:
         from . import parsegen
 
         lalr.use_tables(parsegen.build_tables(text))

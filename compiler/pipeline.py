@@ -10,19 +10,22 @@ stage that found errors, so later stages only ever see a consistent model.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import builder, checks, guards, overlay, parser, platforms, qomcheck, resolve
-from .backends import c as c_backend
-from .backends import json as json_backend
-from .backends import libvirt as libvirt_backend
 from .diagnostics import Diagnostics
 from .model import Corpus
 
-# Every backend: a module with emit(resolved, sources) -> {path: text}, each
-# path below the backend's own folder (json/, libvirt/, c/).
-BACKENDS = {"json": json_backend, "libvirt": libvirt_backend, "c": c_backend}
+# Every backend: a package mtc.backends.NAME with emit(resolved, sources) ->
+# {path: text}, each path below the backend's own folder (json/, libvirt/,
+# c/).  Imported when a build emits: queries never pay for them.
+BACKENDS = ("json", "libvirt", "c")
+
+
+def backend(name: str):
+    return importlib.import_module(f"{__package__}.backends.{name}")
 
 
 class ConfigError(ValueError):
@@ -107,7 +110,7 @@ def emit(resolved: resolve.Resolved, backends: list[str] | None = None) -> dict[
     below generated/."""
     sources = resolved.corpus.files
     outputs: dict[str, str] = {}
-    for name, backend in BACKENDS.items():
+    for name in BACKENDS:
         if backends is None or name in backends:
-            outputs.update(backend.emit(resolved, sources))
+            outputs.update(backend(name).emit(resolved, sources))
     return dict(sorted(outputs.items()))

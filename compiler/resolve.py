@@ -192,9 +192,12 @@ class Resolver:
             key=lambda m: (m.version is not None, m.version or Version(())),
             reverse=True,
         )
+        by_family: dict[str, list[Machine]] = {}
+        for machine in newest_first:
+            by_family.setdefault(machine.family, []).append(machine)
         for family in self.families_for(target):
-            for machine in newest_first:
-                if machine.family != family.name or not self.builds(machine.guard, target):
+            for machine in by_family.get(family.name, ()):
+                if not self.builds(machine.guard, target):
                     continue
                 props, options, host_options = self.machine_state(machine, target)
                 manual = family.manual_lifecycle

@@ -9,12 +9,8 @@ inheritance.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
-import subprocess
 import sys
-import tarfile
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,7 +86,9 @@ def load_current(args):
     return project, resolved
 
 
-def git(cwd: Path, *argv: str, binary: bool = False) -> subprocess.CompletedProcess:
+def git(cwd: Path, *argv: str, binary: bool = False):
+    import subprocess  # only --base runs git: queries do without the import
+
     try:
         return subprocess.run(
             ["git", "-C", str(cwd), *argv], capture_output=True, text=not binary, check=False
@@ -126,6 +124,10 @@ def tree_at_revision(root: Path, rev: str):
     )
     if archive.returncode != 0:
         raise usage_error(f"--base: revision '{rev}' has no {prefix}machines/ directory")
+    import io
+    import tarfile
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="mtc-base-") as tmp:
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
             try:
