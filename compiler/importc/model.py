@@ -111,3 +111,9 @@ class Tree:
     families: dict[str, Family] = field(default_factory=dict)
     machines: list[Machine] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # .mtc file -> the C it is from
+
+
+def quote(text: str) -> str:
+    """A string as the language writes it."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{out}"'

@@ -60,6 +60,7 @@ class TypeInfo:
     location: Location
     cond: Cond | None
     expanded: bool  # from a DEFINE_*_MACHINE line
+    instance_init: str | None = None
 
 
 @dataclass
@@ -91,6 +92,8 @@ class Program:
         for info in self.types:
             if info.class_init:
                 info.class_init = key_for(info.class_init, info.location.file)
+            if info.instance_init:
+                info.instance_init = key_for(info.instance_init, info.location.file)
 
 
 def comment_text(raw: str) -> str:
@@ -161,6 +164,7 @@ class Reader:
         if not isinstance(name, CStr) or not name.is_plain:
             return None
         init = fields.get("class_init")
+        instance_init = fields.get("instance_init")
         abstract = fields.get("abstract")
         return TypeInfo(
             name=name.text,
@@ -170,6 +174,7 @@ class Reader:
             location=where,
             cond=cond,
             expanded=expanded,
+            instance_init=self.text(instance_init) if instance_init is not None else None,
         )
 
     # -- GlobalProperty arrays -----------------------------------------------------
@@ -472,3 +477,8 @@ def expand_defines(cfile: CFile, macros: Macros, program: Program, reader: Reade
             chunks[-1].append(node)
     for (location, cond), nodes in zip(places, chunks):
         reader.read(program, nodes, location, cond)
+
+
+def one_line(text: str) -> str:
+    """A statement's text on one line, for messages."""
+    return " ".join(text.split())

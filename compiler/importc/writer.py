@@ -9,7 +9,7 @@ import re
 
 from ..versions import Version
 from . import model
-from .extract import quote
+from .model import quote
 
 BARE_DRIVER = re.compile(r"([A-Za-z0-9_\-]|\$\{[A-Za-z_][A-Za-z0-9_]*\})+")
 BARE_PROPERTY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
