@@ -17,7 +17,10 @@ How the C maps onto the language:
   abstract family holding what query-machines reports about its machines:
   its other defaults are QEMU's, set by a class_init mtc does not generate;
 - alias, default, description and deprecation are what QEMU ends up with
-  once every class_init has run, computed by running the statements.
+  once every class_init has run, computed by running the statements;
+- what a machine's instance options do (s390x: CPU-model changes, C globals)
+  are its cpu-* and instance statements, read against the target's CPU
+  models (target/s390x).
 
 An option is a machine-class field the vocabulary names (vocabulary.json) or
 one a versioned machine's own function sets; other fields (family,
@@ -30,7 +33,8 @@ machine file (x86, arm, s390x, ppc):
     options       which fields are options
     families      the families and their shared options and sets
     machines      each machine type's own statements (compat sets: compatsets)
-    instance      what its instance options do (s390x)
+    cpumodels     the target's CPU models (s390x: target/s390x)
+    instance      what its instance options do to them (s390x)
     targets       the targets' definitions of target-dependent macros
 
 then releases.py: the releases and the life-cycle policy.  An Importer holds
@@ -44,6 +48,7 @@ from pathlib import Path
 from ..diagnostics import Diagnostics, Location
 from ..versions import Version
 from . import (
+    cpumodels,
     families,
     instance,
     machines,
@@ -81,6 +86,8 @@ class Importer:
         self.shared_calls: set[str] = set()
         # What the stages write, by machine type name (machines.py).
         self.machine_blocks: dict[str, model.Machine] = {}
+        # The target's CPU models, for the instance options (cpumodels.py).
+        self.cpu_models: cpumodels.CpuModelReader | None = None
 
     def error(self, location: Location, message: str) -> None:
         self.diags.error(location, message, "untranslatable")
@@ -99,7 +106,7 @@ class Importer:
         for kind, spec in self.vocab["kinds"].items():
             if not any(self.source.exists(f) for f in spec["files"]):
                 continue  # a tree without this kind's machines (not QEMU's own)
-            needed = spec["files"] + spec["support"]
+            needed = spec["files"] + spec["support"] + cpumodels.files_of(spec)
             missing = [f for f in needed if not self.source.exists(f)]
             if missing:
                 for name in missing:
@@ -139,6 +146,8 @@ class Importer:
         options.collect(self, found)
         families.add_families(self, found)
         machines.add_machines(self, found)
+        if "cpu-models" in spec:
+            self.cpu_models = cpumodels.import_models(self, spec)
         instance.add_instance_options(self, found)
         for target in self.targets:
             targets.add_target(self, target, spec)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..diagnostics import Location
-from .csource import CFile, Cond, Macros, conjoin, parse_text, walk_conditional
+from .csource import CFile, Cond, Macros, apply_directive, conjoin, parse_text, walk_conditional
 from .cvalues import CBool, CInt, CStr, Evaluator
 
 
@@ -234,31 +234,7 @@ class Reader:
 
     def directive(self, text: str, stack: list, node) -> None:
         """Track #ifdef/#ifndef/#if/#elif/#else/#endif met inside an initializer."""
-        from .csource import condition_of, negate
-
-        word, _, rest = text[1:].strip().partition(" ")
-        rest = rest.strip()
-        if word in ("ifdef", "ifndef"):
-            cond: Cond = ("defined", rest.split()[0] if rest else "")
-            cond = cond if word == "ifdef" else ("not", cond)
-            stack.append((cond, cond))
-        elif word in ("if", "elif"):
-            parsed = parse_text(f"#if {rest}\n#endif\n").named_children
-            condition = parsed[0].child_by_field_name("condition") if parsed else None
-            cond = (
-                condition_of(self.cfile, condition) if condition is not None else ("unknown", rest)
-            )
-            if word == "if":
-                stack.append((cond, cond))
-            elif stack:
-                taken, _ = stack.pop()
-                stack.append((("or", taken, cond), conjoin(negate(taken), cond)))
-        elif word == "else" and stack:
-            taken, _ = stack.pop()
-            stack.append((taken, negate(taken)))
-        elif word == "endif" and stack:
-            stack.pop()
-        else:
+        if not apply_directive(text, stack):
             self.problems.append((self.cfile.location(node), f"cannot read '{text}'"))
 
     def macro_entries(self, node, cond) -> list[Entry]:
