@@ -1,10 +1,10 @@
 """mtc import-c on Debian's real QEMU trees, compared with machines/, with the
-installed QEMU 10.0.2 binaries and with a real QEMU 7.2 binary.
+installed QEMU 10.0.2 binaries and with real QEMU 7.2 binaries.
 
 .ci/qemu-sources unpacks the trees below $MTC_QEMU_TREES -- qemu-10.0
 (upstream 10.0.2) and qemu-7.2 (Debian's 7.2 with its patches) -- and
-bookworm's QEMU 7.2 x86 binary into /opt/mtc-qemu-7.2 (test_qemu_live.py
-uses the same one).  Under CI (CI=true) a missing tree is a failure; on a
+bookworm's QEMU 7.2 x86 and s390x emulators into /opt/mtc-qemu-7.2
+(test_qemu_live.py uses the same ones).  Under CI (CI=true) a missing tree is a failure; on a
 developer machine without them these tests skip and say why.
 """
 
@@ -20,7 +20,7 @@ import pytest
 from conftest import ROOT, run_mtc
 
 TREES = os.environ.get("MTC_QEMU_TREES")
-# bookworm's qemu-system-x86 7.2, unpacked beside the installed 10.0.2.
+# bookworm's QEMU 7.2 (x86 and s390x), unpacked beside the installed 10.0.2.
 QEMU_72 = Path("/opt/mtc-qemu-7.2")
 # The installed Debian QEMU 10.0.2 system emulators mtc verify asks.
 TARGETS = ("x86_64", "i386", "aarch64", "arm", "s390x", "ppc64")
@@ -198,10 +198,10 @@ def qmp(binary: Path, args: list[str], commands: list[dict]) -> list:
     lines = [json.dumps({"execute": "qmp_capabilities"})]
     lines += [json.dumps(c) for c in commands] + [json.dumps({"execute": "quit"})]
     data = QEMU_72 / "usr" / "share" / "qemu"
+    # SeaBIOS, and s390-ccw.img (bookworm builds no s390x firmware): 10.0.2's.
+    firmware = ["-L", "/usr/share/seabios", "-L", str(data), "-L", "/usr/share/qemu"]
     proc = subprocess.run(
-        [str(binary), "-L", "/usr/share/seabios", "-L", str(data), "-display", "none"]
-        + args
-        + ["-qmp", "stdio"],
+        [str(binary), *firmware, "-display", "none"] + args + ["-qmp", "stdio"],
         input="\n".join(lines) + "\n",
         capture_output=True,
         text=True,
@@ -322,3 +322,47 @@ def test_7_2_effective_values_match_the_binary(imported_72, machine):
                 )
             expected = defaults[PROBES.index(next(p for p in PROBES if p[2] == prop))]
         assert normal(value) == normal(expected), (machine, path, prop, value, expected)
+
+
+# ---- QEMU 7.2's s390x CPU models: the import agrees with the real binary -----------
+
+CPU_MODELS = ("qemu", "gen16a", "z14", "z13", "zEC12", "z196", "z10EC")
+
+
+@pytest.mark.parametrize(
+    "machine", ["7.2", "7.1", "6.1", "6.0", "4.0", "3.1", "2.12", "2.9"], ids=lambda v: v
+)
+def test_7_2_s390x_cpu_models_match_the_binary(imported_72, machine):
+    """Debian's QEMU 7.2 qemu-system-s390x (TCG) expands each CPU model of a
+    machine type to the features the imported tree gives it: the 'qemu'
+    model its instance options set, and each definition's default set minus
+    what they turned off; it has the CPU definitions the tree has."""
+    out, _ = imported_72
+    generated = json.loads((out / "generated" / "json" / "s390x.json").read_text())
+    models = generated["cpu-models"]
+    groups = {g["name"]: set(g["features"]) for g in models["groups"]}
+    definitions = {d["name"]: d for d in models["definitions"]}
+    name = f"s390-ccw-virtio-{machine}"
+    ours = next(m for m in generated["machines"] if m["name"] == name)["cpu-models"]
+    commands = [{"execute": "query-cpu-definitions"}]
+    for model in CPU_MODELS:
+        arguments = {"type": "full", "model": {"name": model}}
+        commands.append({"execute": "query-cpu-model-expansion", "arguments": arguments})
+    arguments = {"type": "static", "model": {"name": "qemu"}}
+    commands.append({"execute": "query-cpu-model-expansion", "arguments": arguments})
+    replies = qmp(qemu72("s390x"), ["-machine", f"{name},accel=tcg", "-S", "-nodefaults"], commands)
+    real = {d["name"] for d in replies[0] if not d["name"].endswith("-base")}
+    assert real == set(definitions) | {"qemu", "max"}
+    for model, reply in zip(CPU_MODELS, replies[1:]):
+        # QEMU names a group whose every member is on by the group's name.
+        features = set()
+        for prop, on in reply["model"]["props"].items():
+            features |= groups.get(prop, {prop}) if on else set()
+        if model == "qemu":
+            expected = set(ours["qemu-model"]["features"])
+        else:
+            level = definitions[model]["feature-sets"]
+            removed = ours["default-features-removed"].get(model, [])
+            expected = set(models["feature-sets"][level]["default"]) - set(removed)
+        assert features == expected, (model, sorted(features ^ expected))
+    assert replies[-1]["model"]["name"] == ours["qemu-model"]["definition"] + "-base"
