@@ -1,7 +1,9 @@
 """Writing the imported model as .mtc files, laid out as machines/ is: one
 file per QEMU source file (hw.mtc for hw/core/machine.c, x86/pc_q35.mtc for
-hw/i386/pc_q35.c), plus releases.mtc, options.mtc and each directory's
-targets.mtc.  Every file says what it was imported from."""
+hw/i386/pc_q35.c), plus releases.mtc, options.mtc, each directory's
+targets.mtc and s390x/cpu-models.mtc (the target/s390x tables, in the order
+of machines/s390x/cpu-models.mtc).  Every file says what it was imported
+from."""
 
 from __future__ import annotations
 
