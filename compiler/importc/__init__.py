@@ -2,7 +2,8 @@
 
     read (csource.py: tree-sitter trees, macros, DEFINE expansions)
       -> interpret (program.py: what each machine type's class_init does)
-      -> extract (extract.py: releases, sets, families, machines, options)
+      -> extract (extract.py and one module per stage: machine types,
+         options, families, machines, compat sets, targets, releases)
       -> write (writer.py: the .mtc files)
 
 Needs the 'import-c' extra (pip install 'mtc[import-c]'): tree-sitter and

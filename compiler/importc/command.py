@@ -19,9 +19,13 @@ EPILOG = """\
 What is read: hw/core/machine.c (hw_compat_X_Y), hw/i386/pc.c (pc_compat_X_Y
 and the PC base class), hw/i386/x86.c, pc_piix.c, pc_q35.c, hw/arm/virt.c,
 hw/s390x/s390-virtio-ccw.c, hw/ppc/spapr.c and every header they include
-(for macro values).  What is not in the C (release dates, the system
-emulators' names, the option names of machines/, build-option defaults) comes
-from the vocabulary shipped with mtc (mtc/importc/vocabulary.json).
+(for macro values); for s390x's CPU models (the cpu-models block, and the
+cpu-* statements of the machines' instance options) target/s390x's
+cpu_features_def.h.inc, cpu_features.c, gen-features.c and cpu_models.c, and
+hw/s390x/css.c for the C global they set.  What is not in the C (release
+dates, the system emulators' names, the option names of machines/,
+build-option defaults, which CPU libvirt's host-model stands for) comes from
+the vocabulary shipped with mtc (mtc/importc/vocabulary.json).
 
 Anything the language cannot say, or the importer cannot read, is an error
 at its place in the C (file:line); --partial writes the tree without it.
@@ -33,8 +37,8 @@ def add_parser(subparsers, common_parser) -> None:
         NAME,
         help="import QEMU's C machine definitions into a machines/ tree",
         description="Read a QEMU source tree's machine types (compat sets, versioned "
-        "machines, options, aliases, defaults, deprecations) and write them as a "
-        "machines/ tree in mtc's language.",
+        "machines, options, aliases, defaults, deprecations, s390x CPU models) and "
+        "write them as a machines/ tree in mtc's language.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

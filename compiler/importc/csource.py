@@ -39,6 +39,13 @@ class CFile:
     shown: str  # project-relative path for diagnostics
     source: bytes
     root: object  # tree_sitter.Node
+    # parse_flat(): the #if condition of each line (its directives blanked).
+    line_conditions: list | None = None
+
+    def condition_at(self, node) -> Cond | None:
+        if self.line_conditions is None:
+            return None
+        return self.line_conditions[node.start_point.row]
 
     def location(self, node) -> Location:
         return Location(self.shown, node.start_point.row + 1, node.start_point.column + 1)
@@ -56,6 +63,10 @@ def parse_file(path: Path, shown: str) -> CFile:
     return CFile(path, shown, source, tree.root_node)
 
 
+def node_text(node) -> str:
+    return node.text.decode("utf-8", "replace")
+
+
 def parse_text(text: str):
     """The syntax tree of a piece of C (a macro body, an expansion)."""
     return load_parser().parse(text.encode()).root_node
@@ -64,32 +75,32 @@ def parse_text(text: str):
 # ---- preprocessor conditions ---------------------------------------------------
 
 
-def condition_of(cfile: CFile, node) -> Cond:
+def condition_of(node) -> Cond:
     """The condition of an #if/#elif node's 'condition' field."""
     kind = node.type
     if kind == "preproc_defined":
         name = [c for c in node.named_children if c.type == "identifier"]
-        return ("defined", cfile.text(name[0]) if name else "")
+        return ("defined", node_text(name[0]) if name else "")
     if kind == "identifier":
-        return ("ident", cfile.text(node))
+        return ("ident", node_text(node))
     if kind == "number_literal":
         try:
-            return ("int", int(cfile.text(node).rstrip("uUlL"), 0))
+            return ("int", int(node_text(node).rstrip("uUlL"), 0))
         except ValueError:
             return ("int", 1)
     if kind == "parenthesized_expression":
-        return condition_of(cfile, node.named_children[0])
-    if kind == "unary_expression" and cfile.text(node.child_by_field_name("operator")) == "!":
-        return ("not", condition_of(cfile, node.child_by_field_name("argument")))
+        return condition_of(node.named_children[0])
+    if kind == "unary_expression" and node_text(node.child_by_field_name("operator")) == "!":
+        return ("not", condition_of(node.child_by_field_name("argument")))
     if kind == "binary_expression":
-        op = cfile.text(node.child_by_field_name("operator"))
+        op = node_text(node.child_by_field_name("operator"))
         if op in ("&&", "||"):
             return (
                 "and" if op == "&&" else "or",
-                condition_of(cfile, node.child_by_field_name("left")),
-                condition_of(cfile, node.child_by_field_name("right")),
+                condition_of(node.child_by_field_name("left")),
+                condition_of(node.child_by_field_name("right")),
             )
-    return ("unknown", cfile.text(node))
+    return ("unknown", node_text(node))
 
 
 def negate(cond: Cond) -> Cond:
@@ -112,7 +123,7 @@ def branches(cfile: CFile, node, outer: Cond | None):
         if cfile.text(node.children[0]).strip() == "#ifndef":
             cond = ("not", cond)
     else:
-        cond = condition_of(cfile, node.child_by_field_name("condition"))
+        cond = condition_of(node.child_by_field_name("condition"))
     body = []
     alternative = node.child_by_field_name("alternative")
     for child in node.named_children:
@@ -129,7 +140,7 @@ def branches(cfile: CFile, node, outer: Cond | None):
     taken = cond
     while alternative is not None:
         if alternative.type == "preproc_elif":
-            alt_cond = condition_of(cfile, alternative.child_by_field_name("condition"))
+            alt_cond = condition_of(alternative.child_by_field_name("condition"))
             kids = [
                 c
                 for c in alternative.named_children
@@ -197,6 +208,100 @@ def symbols_of(cond: Cond | None) -> set[str]:
     return set()
 
 
+def apply_directive(text: str, stack: list) -> bool:
+    """Track one #ifdef/#ifndef/#if/#elif/#else/#endif on a stack of
+    (taken so far, current) conditions, innermost last; False for a
+    directive it cannot read."""
+    body = text.lstrip("#").strip()
+    word = body[: len(body) - len(body.lstrip("abcdefghijklmnopqrstuvwxyz"))]
+    rest = body[len(word) :].strip()
+    if word in ("ifdef", "ifndef"):
+        cond: Cond = ("defined", rest.split()[0] if rest else "")
+        cond = cond if word == "ifdef" else ("not", cond)
+        stack.append((cond, cond))
+    elif word in ("if", "elif"):
+        parsed = parse_text(f"#if {rest}\n#endif\n").named_children
+        condition = parsed[0].child_by_field_name("condition") if parsed else None
+        cond = condition_of(condition) if condition is not None else ("unknown", rest)
+        if word == "if":
+            stack.append((cond, cond))
+        elif stack:
+            taken, _ = stack.pop()
+            stack.append((("or", taken, cond), conjoin(negate(taken), cond)))
+    elif word == "else" and stack:
+        taken, _ = stack.pop()
+        stack.append((taken, negate(taken)))
+    elif word == "endif" and stack:
+        stack.pop()
+    else:
+        return False
+    return True
+
+
+CONDITIONALS = ("if", "ifdef", "ifndef", "elif", "else", "endif")
+
+
+def parse_flat(cfile: CFile) -> CFile:
+    """The file parsed again with its #if/#ifdef/.../#endif lines blanked
+    out, so that a table with #if lines inside (s390_cpu_defs[]) parses as
+    the C it is; each line's condition is kept (CFile.condition_at).  The
+    directive lines are found among the lines tree-sitter did not take for
+    comments; bytes and lines keep their places, and so do locations."""
+    comments: list[tuple[int, int]] = []
+
+    def visit(node):
+        for child in node.children:
+            if child.type == "comment":
+                comments.append((child.start_byte, child.end_byte))
+            elif child.child_count:
+                visit(child)
+
+    visit(cfile.root)
+    source = bytearray(cfile.source)
+    lines = cfile.source.split(b"\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    conditions: list[Cond | None] = []
+    stack: list = []
+    row = 0
+    while row < len(lines):
+        indent = len(lines[row]) - len(lines[row].lstrip(b" \t"))
+        first = starts[row] + indent
+        if not is_conditional(lines[row]) or any(a <= first < b for a, b in comments):
+            conditions.append(current_condition(stack))
+            row += 1
+            continue
+        # A directive continued with backslashes spans several lines.
+        last = row
+        while lines[last].rstrip().endswith(b"\\") and last + 1 < len(lines):
+            last += 1
+        text = b" ".join(line.rstrip().rstrip(b"\\") for line in lines[row : last + 1])
+        conditions += [current_condition(stack)] * (last + 1 - row)
+        apply_directive(text.decode("utf-8", "replace").strip(), stack)
+        for blank in range(row, last + 1):
+            source[starts[blank] : starts[blank] + len(lines[blank])] = b" " * len(lines[blank])
+        row = last + 1
+    root = load_parser().parse(bytes(source)).root_node
+    return CFile(cfile.path, cfile.shown, bytes(source), root, conditions)
+
+
+def is_conditional(line: bytes) -> bool:
+    """Whether a line is an #if, #ifdef, #ifndef, #elif, #else or #endif."""
+    stripped = line.lstrip(b" \t")
+    if not stripped.startswith(b"#"):
+        return False
+    word = stripped[1:].lstrip(b" \t").split(b"(")[0].split()
+    return bool(word) and word[0].decode("ascii", "replace") in CONDITIONALS
+
+
+def current_condition(stack: list) -> Cond | None:
+    cond = None
+    for _, inner in stack:
+        cond = conjoin(cond, inner)
+    return cond
+
+
 # ---- macros --------------------------------------------------------------------
 
 
@@ -206,6 +311,7 @@ class Macros:
     def __init__(self):
         self.defs: dict[str, list[MacroDef]] = {}
         self.order: list[MacroDef] = []
+        self._preprocessors: dict[frozenset, object] = {}
 
     def add_file(self, cfile: CFile) -> None:
         # Every #define, wherever it sits: inside #if blocks (with their
@@ -232,6 +338,7 @@ class Macros:
             if "..." in cfile.text(plist) and "..." not in params:
                 params.append("...")
         macro = MacroDef(name, params, body, cfile.location(node), cond)
+        self._preprocessors.clear()  # they have not read this one
         self.defs.setdefault(name, []).append(macro)
         self.order.append(macro)
 
@@ -251,8 +358,35 @@ class Macros:
                 return macro
         return None
 
+    def expand_each(self, texts: list[str]) -> list[str]:
+        """Each piece of C expanded, from one run of pcpp (a marker line
+        before each tells their expansions apart)."""
+        lines = []
+        for index, text in enumerate(texts):
+            lines.append(f"int __mtc_piece_{index};")
+            lines.append(text.replace("\\\n", " ").replace("\n", " "))
+        rest = self.expand_lines(lines, set())
+        out = []
+        for index in reversed(range(len(texts))):
+            rest, _, piece = rest.rpartition(f"int __mtc_piece_{index};")
+            out.append(piece.strip())
+        return out[::-1]
+
     def expand_lines(self, lines: list[str], skip: set[str]) -> str:
         """Run lines of C through pcpp with every definition but `skip`."""
+        pp = self.preprocessor(frozenset(skip))
+        pp.parse("\n".join(lines) + "\n")
+        out = io.StringIO()
+        pp.write(out)
+        return out.getvalue()
+
+    def preprocessor(self, skip: frozenset):
+        """A pcpp preprocessor that has read every definition but `skip`,
+        kept for the next expansion (reading the thousands of #defines of a
+        machine file's headers is most of what an expansion costs)."""
+        cached = self._preprocessors.get(skip)
+        if cached is not None:
+            return cached
         from pcpp import Preprocessor
 
         defs = []
@@ -269,10 +403,10 @@ class Macros:
         pp = Preprocessor()
         pp.line_directive = None
         pp.on_error = lambda *args: None  # unknown includes and the like: not ours
-        pp.parse("\n".join(defs + lines) + "\n")
-        out = io.StringIO()
-        pp.write(out)
-        return out.getvalue()
+        pp.parse("\n".join(defs) + "\n")
+        pp.write(io.StringIO())
+        self._preprocessors[skip] = pp
+        return pp
 
 
 # ---- includes --------------------------------------------------------------------

@@ -72,6 +72,37 @@ class Family:
 
 
 @dataclass
+class InstanceStmt:
+    """What a machine's instance options do: cpu-featoff, cpu-group-featoff
+    (level, names), cpu-qemu-model (definition, qemu_list) or instance
+    (name, value)."""
+
+    kind: str  # cpu-featoff, cpu-group-featoff, cpu-qemu-model, instance
+    location: Location
+    level: tuple[int, int] | None = None
+    names: list[str] = field(default_factory=list)
+    definition: str = ""
+    qemu_list: str = ""
+    name: str = ""
+    value: str = ""
+    comment: str | None = None
+    comment_above: bool = False
+
+
+@dataclass
+class InstanceGlobal:
+    """A C global instance options set (css_migration_enabled)."""
+
+    name: str
+    type: str
+    default: str  # as the language writes it
+    desc: str
+    file: str  # the .mtc file
+    source: str  # the C file defining it
+    location: Location
+
+
+@dataclass
 class Machine:
     family: str
     version: Version | None
@@ -86,6 +117,7 @@ class Machine:
     deprecated: str | None = None
     guard: str | None = None
     comment: str | None = None
+    instance: list[InstanceStmt] = field(default_factory=list)
 
 
 @dataclass
@@ -96,6 +128,72 @@ class Target:
     wordsize: int
     defines: dict[str, str] = field(default_factory=dict)
     file: str = ""
+
+
+# ---- s390x CPU models (target/s390x) ------------------------------------------
+
+
+@dataclass
+class CpuFeature:
+    name: str
+    enum: str  # S390_FEAT_<enum>
+    desc: str
+    location: Location
+
+
+@dataclass
+class CpuGroup:
+    name: str
+    enum: str  # S390_FEAT_GROUP_<enum>
+    desc: str
+    members: list[str]
+    location: Location
+
+
+@dataclass
+class CpuDefinition:
+    name: str
+    type: str  # as written: 0x3931
+    level: tuple[int, int]
+    desc: str
+    mha_pow: int
+    hmfai: str  # as written: 0x08000000
+    location: Location
+    guard: str | None = None
+
+
+@dataclass
+class CpuLevel:
+    """What one generation/GA adds to the base, default and full sets, and
+    what it first clears from those of the levels before it."""
+
+    level: tuple[int, int]
+    location: Location
+    adds: dict[str, list[str]] = field(default_factory=dict)  # base/default/full
+    clears: dict[str, list[str]] = field(default_factory=dict)
+    comment: str | None = None  # of the clears
+
+
+@dataclass
+class CpuQemuList:
+    name: str  # QEMU_V7_1
+    entries: list[str]
+    location: Location
+
+
+@dataclass
+class CpuModels:
+    target: str
+    file: str  # the .mtc file
+    features: list[CpuFeature] = field(default_factory=list)
+    groups: list[CpuGroup] = field(default_factory=list)
+    definitions: list[CpuDefinition] = field(default_factory=list)
+    levels: list[CpuLevel] = field(default_factory=list)
+    deprecated: list[str] = field(default_factory=list)
+    qemu_lists: list[CpuQemuList] = field(default_factory=list)
+    qemu_model: tuple[str, str] | None = None  # (definition, list)
+    host_model: tuple[str, str] | None = None  # (definition, why)
+    sources: list[str] = field(default_factory=list)  # the C files read
 
 
 @dataclass
@@ -110,4 +208,12 @@ class Tree:
     sets: dict[str, CompatSet] = field(default_factory=dict)  # by ref
     families: dict[str, Family] = field(default_factory=dict)
     machines: list[Machine] = field(default_factory=list)
+    cpu_models: dict[str, CpuModels] = field(default_factory=dict)  # by target
+    instance_globals: dict[str, InstanceGlobal] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # .mtc file -> the C it is from
+
+
+def quote(text: str) -> str:
+    """A string as the language writes it."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{out}"'

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..diagnostics import Location
-from .csource import CFile, Cond, Macros, conjoin, parse_text, walk_conditional
+from .csource import CFile, Cond, Macros, apply_directive, conjoin, parse_text, walk_conditional
 from .cvalues import CBool, CInt, CStr, Evaluator
 
 
@@ -60,6 +60,7 @@ class TypeInfo:
     location: Location
     cond: Cond | None
     expanded: bool  # from a DEFINE_*_MACHINE line
+    instance_init: str | None = None
 
 
 @dataclass
@@ -91,6 +92,8 @@ class Program:
         for info in self.types:
             if info.class_init:
                 info.class_init = key_for(info.class_init, info.location.file)
+            if info.instance_init:
+                info.instance_init = key_for(info.instance_init, info.location.file)
 
 
 def comment_text(raw: str) -> str:
@@ -161,6 +164,7 @@ class Reader:
         if not isinstance(name, CStr) or not name.is_plain:
             return None
         init = fields.get("class_init")
+        instance_init = fields.get("instance_init")
         abstract = fields.get("abstract")
         return TypeInfo(
             name=name.text,
@@ -170,6 +174,7 @@ class Reader:
             location=where,
             cond=cond,
             expanded=expanded,
+            instance_init=self.text(instance_init) if instance_init is not None else None,
         )
 
     # -- GlobalProperty arrays -----------------------------------------------------
@@ -229,31 +234,7 @@ class Reader:
 
     def directive(self, text: str, stack: list, node) -> None:
         """Track #ifdef/#ifndef/#if/#elif/#else/#endif met inside an initializer."""
-        from .csource import condition_of, negate
-
-        word, _, rest = text[1:].strip().partition(" ")
-        rest = rest.strip()
-        if word in ("ifdef", "ifndef"):
-            cond: Cond = ("defined", rest.split()[0] if rest else "")
-            cond = cond if word == "ifdef" else ("not", cond)
-            stack.append((cond, cond))
-        elif word in ("if", "elif"):
-            parsed = parse_text(f"#if {rest}\n#endif\n").named_children
-            condition = parsed[0].child_by_field_name("condition") if parsed else None
-            cond = (
-                condition_of(self.cfile, condition) if condition is not None else ("unknown", rest)
-            )
-            if word == "if":
-                stack.append((cond, cond))
-            elif stack:
-                taken, _ = stack.pop()
-                stack.append((("or", taken, cond), conjoin(negate(taken), cond)))
-        elif word == "else" and stack:
-            taken, _ = stack.pop()
-            stack.append((taken, negate(taken)))
-        elif word == "endif" and stack:
-            stack.pop()
-        else:
+        if not apply_directive(text, stack):
             self.problems.append((self.cfile.location(node), f"cannot read '{text}'"))
 
     def macro_entries(self, node, cond) -> list[Entry]:
@@ -472,3 +453,8 @@ def expand_defines(cfile: CFile, macros: Macros, program: Program, reader: Reade
             chunks[-1].append(node)
     for (location, cond), nodes in zip(places, chunks):
         reader.read(program, nodes, location, cond)
+
+
+def one_line(text: str) -> str:
+    """A statement's text on one line, for messages."""
+    return " ".join(text.split())

@@ -1,7 +1,9 @@
 """Writing the imported model as .mtc files, laid out as machines/ is: one
 file per QEMU source file (hw.mtc for hw/core/machine.c, x86/pc_q35.mtc for
-hw/i386/pc_q35.c), plus releases.mtc, options.mtc and each directory's
-targets.mtc.  Every file says what it was imported from."""
+hw/i386/pc_q35.c), plus releases.mtc, options.mtc, each directory's
+targets.mtc and s390x/cpu-models.mtc (the target/s390x tables, in the order
+of machines/s390x/cpu-models.mtc).  Every file says what it was imported
+from."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import re
 
 from ..versions import Version
 from . import model
-from .extract import quote
+from .model import quote
 
 BARE_DRIVER = re.compile(r"([A-Za-z0-9_\-]|\$\{[A-Za-z_][A-Za-z0-9_]*\})+")
 BARE_PROPERTY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
@@ -84,6 +86,17 @@ def render(tree: model.Tree) -> dict[str, str]:
             lines.append(f"    define {macro} {quote(target.defines[macro])}")
         lines += ["}", ""]
 
+    for decl in tree.instance_globals.values():
+        lines = out(decl.file, tree.files.get(decl.file, "QEMU's C"))
+        lines.append(f"# A C global of {decl.source} that instance options set.")
+        lines.append(
+            f"instance-global {decl.name} {decl.type} default {decl.default} {quote(decl.desc)}"
+        )
+        lines.append("")
+
+    for models in tree.cpu_models.values():
+        out(models.file, ", ".join(models.sources)).extend(cpu_models_lines(models))
+
     def sort_key(s: model.CompatSet):
         return (s.version is not None, s.version or Version(()))
 
@@ -141,7 +154,7 @@ def render(tree: model.Tree) -> dict[str, str]:
             body.append("default")
         if machine.deprecated is not None:
             body.append(f"deprecated {quote(machine.deprecated)}")
-        options = option_lines(machine.options)
+        options = option_lines(machine.options) + instance_lines(machine.instance)
         if not options and len(body) <= 2 and sum(len(b) for b in body) < 60:
             lines.append(
                 f"machine {machine.family}{version} {{ {'  '.join(body)} }}".replace("{  }", "{ }")
@@ -164,6 +177,86 @@ def option_lines(options: list[model.OptionValue]) -> list[str]:
             + (f" if {option.guard}" if option.guard else "")
             + trailing(option.comment, option.comment_above)
         )
+    return lines
+
+
+def instance_lines(statements: list[model.InstanceStmt]) -> list[str]:
+    lines = []
+    for stmt in statements:
+        if stmt.comment_above:
+            lines += comment_lines(stmt.comment, "    ")
+        if stmt.kind in ("cpu-featoff", "cpu-group-featoff"):
+            text = f"{stmt.kind} {gen_ga(stmt.level)} {', '.join(stmt.names)}"
+        elif stmt.kind == "cpu-qemu-model":
+            text = f"cpu-qemu-model {stmt.definition} {stmt.qemu_list}"
+        else:
+            text = f"instance {stmt.name} = {stmt.value}"
+        lines.append(f"    {text}" + trailing(stmt.comment, stmt.comment_above))
+    return lines
+
+
+def gen_ga(level: tuple[int, int]) -> str:
+    return f"gen{level[0]}.{level[1]}"
+
+
+def name_lines(names: list[str], head: str, indent: str = " " * 8) -> list[str]:
+    """Names, comma-separated, after head and wrapped at 100 columns."""
+    lines: list[str] = []
+    line, fresh = head, True
+    for index, name in enumerate(names):
+        piece = name + ("," if index < len(names) - 1 else "")
+        if not fresh and len(line) + 1 + len(piece) > 100:
+            lines.append(line)
+            line, fresh = indent, True
+        line += ("" if fresh else " ") + piece
+        fresh = False
+    if not fresh:
+        lines.append(line)
+    return lines
+
+
+def cpu_models_lines(models: model.CpuModels) -> list[str]:
+    """The cpu-models block, in the order of machines/s390x/cpu-models.mtc."""
+    lines = [f"cpu-models {models.target} {{"]
+    if models.qemu_model:
+        lines.append(f"    qemu-model {models.qemu_model[0]} {models.qemu_model[1]}")
+    if models.host_model:
+        lines.append("    # What libvirt's host-model stands for: the vocabulary's choice.")
+        lines.append(f"    host-model {models.host_model[0]} {quote(models.host_model[1])}")
+    if models.deprecated:
+        lines.append(f"    deprecated {', '.join(models.deprecated)}")
+    lines.append("")
+    for feature in models.features:
+        lines.append(f"    feature {feature.name} {feature.enum} {quote(feature.desc)}")
+    lines.append("")
+    for group in models.groups:
+        lines.append(f"    group {group.name} {group.enum} {quote(group.desc)} {{")
+        lines += name_lines(group.members, " " * 8)
+        lines.append("    }")
+    lines.append("")
+    for d in models.definitions:
+        lines.append(
+            f"    cpu {d.name} {d.type} {gen_ga(d.level)} {quote(d.desc)} mha-pow {d.mha_pow} "
+            f"hmfai {d.hmfai}" + (f" if {d.guard}" if d.guard else "")
+        )
+    lines.append("")
+    for level in models.levels:
+        body = comment_lines(level.comment, " " * 8) if level.clears else []
+        for kind, names in level.clears.items():
+            body += name_lines(names, f"        clear {kind} ", " " * 12)
+        for kind, names in level.adds.items():
+            if names:
+                body += name_lines(names, f"        {kind} ", " " * 12)
+        if body:
+            lines += [f"    ga {gen_ga(level.level)} {{"] + body + ["    }"]
+        else:
+            lines.append(f"    ga {gen_ga(level.level)} {{ }}")
+    lines.append("")
+    for qemu_list in models.qemu_lists:
+        lines.append(f"    qemu-features {qemu_list.name} {{")
+        lines += name_lines(qemu_list.entries, " " * 8)
+        lines.append("    }")
+    lines += ["}", ""]
     return lines
 
 
