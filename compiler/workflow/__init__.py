@@ -1,4 +1,5 @@
-"""The release workflow: new-version, lifecycle, abi-check, diff and explain.
+"""The release workflow: new-version, lifecycle, abi-check, diff, explain, and
+qemu-swap, which puts the generated C into a QEMU tree.
 
 Each command is a module with NAME, add_parser(subparsers, common) and
 run(args).  cli.py lists them from COMMANDS below and imports a module only
@@ -22,6 +23,7 @@ COMMANDS = {
     ),
     "diff": ("diff", "effective properties and options that differ between two machine types"),
     "explain": ("explain", "why a machine type has a compat property's (or option's) value"),
+    "qemu-swap": ("qemuswap", "swap parts of a QEMU source tree for the generated C"),
 }
 
 

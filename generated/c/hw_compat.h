@@ -6,14 +6,15 @@
  * machines/x86/pc-compat.mtc, machines/x86/pc-i440fx.mtc,
  * machines/x86/pc-q35.mtc, machines/x86/pc.mtc, machines/x86/xen-isapc.mtc; do
  * not edit
+ *
+ * Included by include/hw/boards.h in place of its extern declarations of the hw
+ * compat arrays, which hw_compat.c.inc defines.
  */
 
-#ifndef MTC_COMPAT_H
-#define MTC_COMPAT_H
+#ifndef MTC_HW_COMPAT_H
+#define MTC_HW_COMPAT_H
 
-#include "hw/boards.h"
-
-/* hw_compat.c (QEMU: include/hw/boards.h) */
+#include "hw/qdev-core.h"
 
 extern GlobalProperty hw_compat_9_2[];
 extern const size_t hw_compat_9_2_len;
@@ -101,97 +102,5 @@ extern const size_t hw_compat_2_5_len;
 
 extern GlobalProperty hw_compat_2_4[];
 extern const size_t hw_compat_2_4_len;
-
-/* pc_compat.c (QEMU: include/hw/i386/pc.h) */
-
-extern GlobalProperty pc_compat_9_2[];
-extern const size_t pc_compat_9_2_len;
-
-extern GlobalProperty pc_compat_9_1[];
-extern const size_t pc_compat_9_1_len;
-
-extern GlobalProperty pc_compat_9_0[];
-extern const size_t pc_compat_9_0_len;
-
-extern GlobalProperty pc_compat_8_2[];
-extern const size_t pc_compat_8_2_len;
-
-extern GlobalProperty pc_compat_8_1[];
-extern const size_t pc_compat_8_1_len;
-
-extern GlobalProperty pc_compat_8_0[];
-extern const size_t pc_compat_8_0_len;
-
-extern GlobalProperty pc_compat_7_2[];
-extern const size_t pc_compat_7_2_len;
-
-extern GlobalProperty pc_compat_7_1[];
-extern const size_t pc_compat_7_1_len;
-
-extern GlobalProperty pc_compat_7_0[];
-extern const size_t pc_compat_7_0_len;
-
-extern GlobalProperty pc_compat_6_2[];
-extern const size_t pc_compat_6_2_len;
-
-extern GlobalProperty pc_compat_6_1[];
-extern const size_t pc_compat_6_1_len;
-
-extern GlobalProperty pc_compat_6_0[];
-extern const size_t pc_compat_6_0_len;
-
-extern GlobalProperty pc_compat_5_2[];
-extern const size_t pc_compat_5_2_len;
-
-extern GlobalProperty pc_compat_5_1[];
-extern const size_t pc_compat_5_1_len;
-
-extern GlobalProperty pc_compat_5_0[];
-extern const size_t pc_compat_5_0_len;
-
-extern GlobalProperty pc_compat_4_2[];
-extern const size_t pc_compat_4_2_len;
-
-extern GlobalProperty pc_compat_4_1[];
-extern const size_t pc_compat_4_1_len;
-
-extern GlobalProperty pc_compat_4_0[];
-extern const size_t pc_compat_4_0_len;
-
-extern GlobalProperty pc_compat_3_1[];
-extern const size_t pc_compat_3_1_len;
-
-extern GlobalProperty pc_compat_3_0[];
-extern const size_t pc_compat_3_0_len;
-
-extern GlobalProperty pc_compat_2_12[];
-extern const size_t pc_compat_2_12_len;
-
-extern GlobalProperty pc_compat_2_11[];
-extern const size_t pc_compat_2_11_len;
-
-extern GlobalProperty pc_compat_2_10[];
-extern const size_t pc_compat_2_10_len;
-
-extern GlobalProperty pc_compat_2_9[];
-extern const size_t pc_compat_2_9_len;
-
-extern GlobalProperty pc_compat_2_8[];
-extern const size_t pc_compat_2_8_len;
-
-extern GlobalProperty pc_compat_2_7[];
-extern const size_t pc_compat_2_7_len;
-
-extern GlobalProperty pc_compat_2_6[];
-extern const size_t pc_compat_2_6_len;
-
-extern GlobalProperty pc_compat_2_5[];
-extern const size_t pc_compat_2_5_len;
-
-extern GlobalProperty pc_compat_2_4[];
-extern const size_t pc_compat_2_4_len;
-
-extern GlobalProperty pc_q35_compat_defaults[];
-extern const size_t pc_q35_compat_defaults_len;
 
 #endif
