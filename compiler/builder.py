@@ -704,9 +704,7 @@ class Builder:
                 cfamily.symbols[self.version(version)] = (symbol.value, self.loc(stmt))
             elif kind == "c_machine_comment":
                 cfamily.machine_comment = True
-        self._declare(
-            self.corpus.c_families, cfamily.family, cfamily, f"c-family {cfamily.family}"
-        )
+        self._declare(self.corpus.c_families, cfamily.family, cfamily, f"c-family {cfamily.family}")
 
     def expand_defines(self) -> None:
         """Write each compat entry's ${MACRO} of a 'define' as its expansion,
@@ -715,9 +713,7 @@ class Builder:
         for target in self.corpus.targets.values():
             for name in target.defines:
                 if name in defines:
-                    self._duplicate(
-                        target.location, f"macro {name}", defines[name].location
-                    )
+                    self._duplicate(target.location, f"macro {name}", defines[name].location)
 
         def expand(text: str) -> str:
             return MACRO_RE.sub(

@@ -1,6 +1,6 @@
 """The whole compiler, stage by stage:
 
-    parse (parser.py) -> build (builder.py) -> check (checks.py, qomcheck.py)
+    parse (parser.py) -> build (builder.py) -> check (checks.py, cchecks.py, qomcheck.py)
       -> resolve (resolve.py) -> check chains (qomcheck.py, platforms.py)
       -> emit (backends/*) -> write (output.py)
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import builder, checks, guards, parser, platforms, qomcheck, resolve
+from . import builder, cchecks, checks, guards, parser, platforms, qomcheck, resolve
 from .backends import c as c_backend
 from .backends import json as json_backend
 from .backends import libvirt as libvirt_backend
@@ -73,6 +73,7 @@ def compile_project(
             diags.error(Location("--config"), f"unknown build option {name} (known: {known})")
         config[name] = value
     checks.check(corpus, diags)
+    cchecks.check(corpus, diags)
     corpus.registry = qomcheck.load_registry(corpus, project.root, diags)
     qomcheck.check_entries(corpus, diags)
     if diags.has_errors:
@@ -81,6 +82,9 @@ def compile_project(
     # Checks that need every machine's effective compat list.
     qomcheck.check_chains(resolved, diags)
     platforms.check(resolved, diags)
+    if diags.has_errors:
+        return None
+    cchecks.warn_undescribed(corpus, diags)  # -E c-description makes them errors
     return None if diags.has_errors else resolved
 
 

@@ -54,7 +54,9 @@ def tokenize(text: str, path: str = "<text>") -> list[Token]:
             if match and match.group(0).strip().startswith("#"):
                 body = match.group(0)
                 end_line = line + body.count("\n")
-                tokens.append(Token("pp", " ".join(body.replace("\\\n", " ").split()), line, end_line))
+                tokens.append(
+                    Token("pp", " ".join(body.replace("\\\n", " ").split()), line, end_line)
+                )
                 position, line = match.end(), end_line
                 continue
         match = _TOKEN_RE.match(text, position)

@@ -192,7 +192,8 @@ def find_regions(text: str, path: str, matches, count: int) -> list[Region]:
                 depth -= 1
                 if depth < 0:
                     raise SwapError(
-                        f"{path}:{item.first_line}", "the part starts inside an #if it does not close"
+                        f"{path}:{item.first_line}",
+                        "the part starts inside an #if it does not close",
                     )
         position = found.index(group[-1]) + 1
         while depth > 0:

@@ -21,7 +21,7 @@ from .templates import template
 from .text import block_comment, c_string_at, macro_expr, where
 
 _LVALUE_ROOT_RE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*->")
-_CPU_TYPEREF_SUFFIX = re.compile(r"-\$\{[A-Za-z_][A-Za-z0-9_]*\}\Z")
+_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass
@@ -80,8 +80,11 @@ def option_value(decl, assign, conventions: Conventions, names: set[str], sizes:
     if value.kind == "macro":
         names.add(value.text)
         return value.text
-    if value.kind in ("symbol", "expr"):
-        return value.text  # &spapr_irq_xics, !module_object_class_by_name(...): C as written
+    if value.kind == "expr":
+        names.update(_IDENT_RE.findall(value.text))  # for their headers
+        return value.text  # !module_object_class_by_name(TYPE_ISA_FDC): C as written
+    if value.kind == "symbol":
+        return value.text  # &spapr_irq_xics, s390_fixup_ram_size: C as written
     if decl.type == "typename":
         return type_name_expr(value, conventions, names)
     return c_string_at(value.text, value.location)

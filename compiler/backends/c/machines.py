@@ -93,9 +93,7 @@ class MachineIndex:
         if key not in self._exists:
             style = self.home[key]
             family = style.family
-            self._exists[key] = Condition.of(
-                family.guard, machine.guard, self.target_guard(style)
-            )
+            self._exists[key] = Condition.of(family.guard, machine.guard, self.target_guard(style))
         return self._exists[key]
 
     def needed(self, machine: Machine) -> Condition:
@@ -153,8 +151,9 @@ def define_text(template_text: str) -> str:
 class FileWriter:
     """The pieces of one generated machines file, in order, and what they need."""
 
-    def __init__(self, index: MachineIndex, path: str, defined: set[str]):
+    def __init__(self, index: MachineIndex, path: str, defined: set[str], split_part=False):
         self.index = index
+        self.split_part = split_part
         self.conventions = index.conventions
         self.corpus: Corpus = index.conventions.corpus
         self.path = path
@@ -368,7 +367,10 @@ class FileWriter:
         if not placed:
             body = head + body
         comment = None
-        if style.c.machine_comment:
+        if style.c.machine_comment and not (self.split_part and not self.units):
+            # QEMU's comment above what ends the first part names the first
+            # machine of the second (spapr.c's pseries-4.0 above
+            # phb_placement_4_0()): it stays QEMU's.
             comment = f"/*\n * {c_comment_text(machine.name)}\n */"
         locals_ = [(root, decl) for root, decl, _ in style.c.locals]
         self.add_function(
@@ -443,8 +445,10 @@ class FileWriter:
         else:
             define = style.define("")
         if define is None:
-            raise CBackendError(f"{where(machine)}: c-family {style.family.name} has no DEFINE "
-                                f"template for {machine.name}")
+            raise CBackendError(
+                f"{where(machine)}: c-family {style.family.name} has no DEFINE "
+                f"template for {machine.name}"
+            )
         values = version_values(machine.version)
         values.update(
             name=c_string_at(machine.name, machine.location),
@@ -499,7 +503,9 @@ class FileWriter:
         note += "."
         notes = [note]
         if self.uses:
-            notes.append(f"Uses what that file defines or includes before it: {', '.join(self.uses)}.")
+            notes.append(
+                f"Uses what that file defines or includes before it: {', '.join(self.uses)}."
+            )
         return template("machines.c.j2").render(
             banner=banner(sources, *notes),
             includes=include_lines(unconditional, conditional),
@@ -522,7 +528,10 @@ def render_machines(conventions: Conventions, sources: list[str]) -> dict[str, s
         styles = [s for s in conventions.families if s.file is cfile]
         parts = [cfile.name] + ([cfile.split.file] if cfile.split is not None else [])
         defined: set[str] = set()
-        writers = {part: FileWriter(index, output_path(part), defined) for part in parts}
+        writers = {
+            part: FileWriter(index, output_path(part), defined, part != cfile.name)
+            for part in parts
+        }
         after_split = False
         for style in styles:
             machines = index.machines[style.family.name]
