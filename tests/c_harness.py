@@ -56,6 +56,7 @@ TARGETS = {
     "aarch64": ["-DTARGET_ARM", "-DTARGET_AARCH64"],
     "arm": ["-DTARGET_ARM"],
     "ppc64": ["-DTARGET_PPC", "-DTARGET_PPC64"],
+    "riscv64": ["-DTARGET_RISCV", "-DTARGET_RISCV64"],
 }
 X86 = ("x86_64", "i386")
 # The stand-ins of QEMU's files each target's binary links.
@@ -64,6 +65,7 @@ STANDIN_FILES = {
     "s390x": ["hw/core/machine.c", "hw/s390x/s390-virtio-ccw.c"],
     "aarch64": ["hw/core/machine.c", "hw/arm/virt.c"],
     "ppc64": ["hw/core/machine.c", "hw/ppc/spapr.c"],
+    "riscv64": ["hw/core/machine.c", "hw/riscv/virt.c"],  # tests/fixtures/riscv-virt
 }
 STANDIN_FILES["i386"] = STANDIN_FILES["x86_64"]
 STANDIN_FILES["arm"] = STANDIN_FILES["aarch64"]

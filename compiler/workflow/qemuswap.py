@@ -62,9 +62,10 @@ class Part:
 class Region:
     first_line: int
     last_line: int
-    first_text: str
+    first_text: str  # the first line of its first item
     last_text: str
     items: list[Item] = field(default_factory=list)
+    comment_above: bool = False  # the comment right above the first item is part of it
 
 
 @dataclass
@@ -204,11 +205,18 @@ def find_regions(text: str, path: str, matches, count: int) -> list[Region]:
             depth += 1 if item.name in _CONDITIONAL_OPEN else -1 if item.name == "#endif" else 0
             group.append(item)
             position += 1
-        first = group[0].first_line
-        first = comment_starts.get(first - 1, first)
+        item_line = group[0].first_line
+        first = comment_starts.get(item_line - 1, item_line)
         last = group[-1].last_line
         regions.append(
-            Region(first, last, lines[first - 1].strip(), lines[last - 1].strip(), group)
+            Region(
+                first,
+                last,
+                lines[item_line - 1].strip(),
+                lines[last - 1].strip(),
+                group,
+                first != item_line,
+            )
         )
     return regions
 
@@ -238,10 +246,16 @@ def prepare(swap: Swap, qemu_dir: Path) -> None:
     for part in swap.parts:
         for item in items(part.text, part.generated):
             generated.add(_key(item))
+    source_lines = text.split("\n")
     for region in swap.regions:
         for item in region.items:
             if item.kind != "directive" and _key(item) not in generated:
-                swap.missing.append(f"{swap.qemu_file}:{item.first_line}: {_key(item)}")
+                shown = (
+                    f"{item.name}()"
+                    if item.kind == "function"
+                    else (source_lines[item.first_line - 1].strip().rstrip(";"))
+                )
+                swap.missing.append(f"{swap.qemu_file}:{item.first_line}: {shown}")
 
 
 def _key(item: Item) -> str:
@@ -269,9 +283,11 @@ def report(swap: Swap) -> list[str]:
         return [f"{swap.qemu_file}: already swapped; refreshed {names}"]
     out = []
     for region, part in zip(swap.regions, swap.parts):
+        above = " (and the comment above it)" if region.comment_above else ""
         out.append(
             f"{swap.qemu_file}:{region.first_line}-{region.last_line}: replaced "
-            f"'{region.first_text}' .. '{region.last_text}' by {_include(part.generated)}"
+            f"'{region.first_text}'{above} .. '{region.last_text}' by "
+            f"{_include(part.generated)}"
         )
     out += [f"{line}: note: QEMU's, not in the generated file" for line in swap.missing]
     return out

@@ -1,7 +1,7 @@
 /*
  * Walks every machine type one non-x86 stand-in of QEMU's files registered
  * with the generated definitions in it (s390-ccw-virtio, virt or pseries,
- * picked by the TARGET_* macros), the way QEMU builds a machine class: the
+ * or the riscv64 fixture's family, picked by the TARGET_* macros), the way QEMU builds a machine class: the
  * abstract parent's class_init, then the class_init of the family's
  * DEFINE_*_MACHINE_IMPL, which runs the version's options function; that
  * calls the next newer version's around its own compat_props_add() calls
@@ -40,6 +40,11 @@ typedef VirtMachineClass FamilyClass;
 #include "hw/ppc/spapr.h"
 #define FAMILY_TYPE TYPE_SPAPR_MACHINE
 typedef SpaprMachineClass FamilyClass;
+#elif defined(TARGET_RISCV64)
+/* tests/fixtures/riscv-virt: a family declared only in machines/. */
+#include "hw/riscv/virt.h"
+#define FAMILY_TYPE TYPE_RISCV_VIRT_MACHINE
+typedef RISCVVirtMachineClass FamilyClass;
 #else
 #error "no family for this target"
 #endif
@@ -181,6 +186,8 @@ static void print_family_options(FamilyClass *fc)
     opt_int("rma-limit", (long long)fc->rma_limit);
     opt_bool("smp-threads-vsmt", fc->smp_threads_vsmt);
     opt_bool("update-dt-enabled", fc->update_dt_enabled);
+#elif defined(TARGET_RISCV64)
+    opt_bool("no-aia-migration", fc->no_aia_migration);
 #endif
 }
 
