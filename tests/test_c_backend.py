@@ -16,7 +16,6 @@ import pytest
 
 from c_harness import (
     CFLAGS,
-    STANDINS,
     STUBS,
     TARGETS,
     X86,

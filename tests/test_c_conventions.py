@@ -13,7 +13,6 @@ import pytest
 from c_harness import (
     assert_harness_agrees_with_json,
     build_project,
-    config_defines,
     parse_harness,
     walk,
 )

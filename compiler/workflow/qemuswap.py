@@ -314,7 +314,6 @@ def add_parser(subparsers, common_parser) -> None:
 
 
 def run(args) -> int:
-    from .. import pipeline
     from ..backends import BackendError
     from ..backends import c as c_backend
 

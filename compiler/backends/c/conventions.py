@@ -30,10 +30,6 @@ def fill(template: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER_RE.sub(lambda m: values[m.group(1)], template)
 
 
-def placeholders(template: str) -> list[str]:
-    return _PLACEHOLDER_RE.findall(template)
-
-
 def output_path(name: str) -> str:
     return f"{OUTPUT_DIR}/{name}"
 
@@ -71,10 +67,6 @@ class FamilyStyle:
         if self.c.instance_function is None:
             return None
         return Parameter.of(self.c.instance_function.param)
-
-    @property
-    def versioned(self) -> bool:
-        return "{version}" in (self.family.pattern or "")
 
     def options_fn(self, machine: Machine) -> str:
         return fill(self.c.function.template, version_values(machine.version))
@@ -168,10 +160,3 @@ class Conventions:
                     continue  # cchecks.py reported it
                 styles.append(FamilyStyle(family, cfamily, cfile, cfile.name))
         return styles
-
-    @cached_property
-    def by_family(self) -> dict[str, FamilyStyle]:
-        return {style.family.name: style for style in self.families}
-
-    def style(self, family_name: str) -> FamilyStyle | None:
-        return self.by_family.get(family_name)

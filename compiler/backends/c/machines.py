@@ -42,7 +42,7 @@ none); family-wide sets of an `inline` family are static arrays of the file.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ... import cpumodels, lifecycle
 from ...model import CompatSet, Corpus, Guard, Machine
@@ -52,7 +52,7 @@ from .functions import Stmt, assignment, call, family_desc, option_stmt, render_
 from .tables import is_host_guard, set_name
 from .templates import template
 from .text import MAX_LINE, banner, c_comment_text, c_string_at, compat_props_add
-from .text import condition_names, entry_line, include_lines, is_identifier, where
+from .text import condition_names, entry_line, include_lines, where
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FUNCTION_RE = re.compile(r"^static void ([A-Za-z0-9_]+)\(", re.M)

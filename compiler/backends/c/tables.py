@@ -24,12 +24,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ...model import CompatEntry, CompatSet, Corpus, Guard
+from ...model import CompatSet, Corpus, Guard
 from .conditions import CBackendError, Condition, host_expr, wrap_lines, wrap_return
 from .conventions import HOST_HEADER, Conventions, output_path
 from .templates import template
-from .text import banner, block_comment, c_ident, c_string, entry_fields, include_lines
-from .text import where, with_comment
+from .text import banner, block_comment, c_ident, c_string, entry_fields, entry_line
+from .text import include_lines, where, with_comment
 
 
 def is_host_guard(guard: Guard | None) -> bool:
@@ -62,10 +62,6 @@ class HostConditions:
 
 def set_name(compat: CompatSet) -> str:
     return c_ident(compat.c_name, "compat set", compat.location)
-
-
-def entry_line(entry: CompatEntry, names: set[str]) -> str:
-    return with_comment(entry, f"    {entry_fields(entry, names)},")
 
 
 def render_set(compat: CompatSet, names: set[str], conditions: HostConditions) -> dict:
