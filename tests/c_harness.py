@@ -90,6 +90,19 @@ def build_project(root, *config):
     return root / "generated"
 
 
+def newer_than_reference(reference, root=ROOT):
+    """Whether machines/ has opened a release after the one tests/reference
+    describes (`mtc new-version`): the reference's newest machines then lost
+    their alias and default, and call the newer version's options."""
+    from mtc import pipeline
+    from mtc.diagnostics import Diagnostics
+    from mtc.versions import Version
+
+    corpus = pipeline.load(pipeline.Project(root), Diagnostics())
+    upstream = reference["source"]["upstream_version"].split()[0]
+    return corpus.current_release > Version.parse(".".join(upstream.split(".")[:2]))
+
+
 def config_defines(generated, target):
     """-D flags for the build options the JSON backend's binary has on."""
     config = json.loads((generated / "json" / f"{target}.json").read_text())["config"]
