@@ -22,32 +22,28 @@ static void arm_virt_compat_set(MachineClass *mc)
                      arm_virt_compat_len);
 }
 
+/*
+ * QEMU's DEFINE_VIRT_MACHINE_IMPL: arm_virt_compat first, the version's
+ * options, the desc naming the version, the alias for the newest.
+ */
+static void virt_class(MachineClass *mc, void (*options)(MachineClass *),
+                       const char *desc, bool latest)
+{
+    arm_virt_compat_set(mc);
+    options(mc);
+    mc->desc = desc;
+    if (latest) {
+        mc->alias = "virt";
+    }
+}
+
 #define DEFINE_VIRT_MACHINE_IMPL(latest, ...) \
-    static void MACHINE_VER_SYM(class_init, virt, __VA_ARGS__)( \
-        ObjectClass *oc, \
-        void *data) \
+    static void MACHINE_VER_SYM(class_init, virt, __VA_ARGS__)(ObjectClass *oc, void *data) \
     { \
-        MachineClass *mc = MACHINE_CLASS(oc); \
-        arm_virt_compat_set(mc); \
-        MACHINE_VER_SYM(options, virt, __VA_ARGS__)(mc); \
-        mc->desc = "QEMU " MACHINE_VER_STR(__VA_ARGS__) " ARM Virtual Machine"; \
-        MACHINE_VER_DEPRECATION(__VA_ARGS__); \
-        if (latest) { \
-            mc->alias = "virt"; \
-        } \
+        virt_class(MACHINE_CLASS(oc), MACHINE_VER_SYM(options, virt, __VA_ARGS__), \
+                   "QEMU " MACHINE_VER_STR(__VA_ARGS__) " ARM Virtual Machine", latest); \
     } \
-    static const TypeInfo MACHINE_VER_SYM(info, virt, __VA_ARGS__) = \
-    { \
-        .name = MACHINE_VER_TYPE_NAME("virt", __VA_ARGS__), \
-        .parent = TYPE_VIRT_MACHINE, \
-        .class_init = MACHINE_VER_SYM(class_init, virt, __VA_ARGS__), \
-    }; \
-    static void MACHINE_VER_SYM(register, virt, __VA_ARGS__)(void) \
-    { \
-        MACHINE_VER_DELETION(__VA_ARGS__); \
-        type_register_static(&MACHINE_VER_SYM(info, virt, __VA_ARGS__)); \
-    } \
-    type_init(MACHINE_VER_SYM(register, virt, __VA_ARGS__));
+    MTC_STANDIN_REGISTER(virt, TYPE_VIRT_MACHINE, "virt", __VA_ARGS__);
 
 #define DEFINE_VIRT_MACHINE_AS_LATEST(major, minor) \
     DEFINE_VIRT_MACHINE_IMPL(true, major, minor)

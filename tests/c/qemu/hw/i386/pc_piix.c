@@ -39,6 +39,7 @@ static void pc_i440fx_machine_options(MachineClass *m)
     pcmc->pci_root_uid = 0;
     pcmc->default_cpu_version = 1;
     m->desc = "Standard PC (i440FX + PIIX, 1996)";
+    m->default_machine_opts = "firmware=bios-256k.bin";
     m->default_nic = "e1000";
 }
 

@@ -36,6 +36,7 @@ static void pc_q35_machine_options(MachineClass *m)
     pcmc->pci_root_uid = 0;
     pcmc->default_cpu_version = 1;
     m->desc = "Standard PC (Q35 + ICH9, 2009)";
+    m->default_machine_opts = "firmware=bios-256k.bin";
     m->default_nic = "e1000e";
     m->default_kernel_irqchip_split = false;
     m->max_cpus = 4096;

@@ -66,36 +66,23 @@ static const TypeInfo spapr_machine_info = {
     .class_init = spapr_machine_class_init,
 };
 
-static void spapr_machine_latest_class_options(MachineClass *mc)
+/* QEMU's DEFINE_SPAPR_MACHINE_IMPL: the version's options, the newest's alias and default. */
+static void spapr_class(MachineClass *mc, void (*options)(MachineClass *), bool latest)
 {
-    mc->alias = "pseries";
-    mc->is_default = true;
+    options(mc);
+    if (latest) {
+        mc->alias = "pseries";
+        mc->is_default = true;
+    }
 }
 
-#define DEFINE_SPAPR_MACHINE_IMPL(latest, ...)                       \
-    static void MACHINE_VER_SYM(class_init, spapr, __VA_ARGS__)(     \
-        ObjectClass *oc,                                             \
-        void *data)                                                  \
-    {                                                                \
-        MachineClass *mc = MACHINE_CLASS(oc);                        \
-        MACHINE_VER_SYM(class_options, spapr, __VA_ARGS__)(mc);      \
-        MACHINE_VER_DEPRECATION(__VA_ARGS__);                        \
-        if (latest) {                                                \
-            spapr_machine_latest_class_options(mc);                  \
-        }                                                            \
-    }                                                                \
-    static const TypeInfo MACHINE_VER_SYM(info, spapr, __VA_ARGS__) = \
-    {                                                                \
-        .name = MACHINE_VER_TYPE_NAME("pseries", __VA_ARGS__),       \
-        .parent = TYPE_SPAPR_MACHINE,                                \
-        .class_init = MACHINE_VER_SYM(class_init, spapr, __VA_ARGS__), \
-    };                                                               \
-    static void MACHINE_VER_SYM(register, spapr, __VA_ARGS__)(void)  \
-    {                                                                \
-        MACHINE_VER_DELETION(__VA_ARGS__);                           \
-        type_register_static(&MACHINE_VER_SYM(info, spapr, __VA_ARGS__)); \
-    }                                                                \
-    type_init(MACHINE_VER_SYM(register, spapr, __VA_ARGS__))
+#define DEFINE_SPAPR_MACHINE_IMPL(latest, ...) \
+    static void MACHINE_VER_SYM(class_init, spapr, __VA_ARGS__)(ObjectClass *oc, void *data) \
+    { \
+        spapr_class(MACHINE_CLASS(oc), MACHINE_VER_SYM(class_options, spapr, __VA_ARGS__), \
+                    latest); \
+    } \
+    MTC_STANDIN_REGISTER(spapr, TYPE_SPAPR_MACHINE, "pseries", __VA_ARGS__)
 
 #define DEFINE_SPAPR_MACHINE_AS_LATEST(major, minor) \
     DEFINE_SPAPR_MACHINE_IMPL(true, major, minor)

@@ -33,31 +33,22 @@ static void virt_machine_init_register_types(void)
 
 type_init(virt_machine_init_register_types)
 
+static void riscv_virt_class(MachineClass *mc, void (*options)(MachineClass *), bool latest)
+{
+    options(mc);
+    if (latest) {
+        mc->alias = "virt";
+        mc->is_default = true;
+    }
+}
+
 #define DEFINE_RISCV_VIRT_MACHINE_IMPL(latest, ...) \
-    static void MACHINE_VER_SYM(class_init, riscv_virt, __VA_ARGS__)( \
-        ObjectClass *oc, \
-        void *data) \
+    static void MACHINE_VER_SYM(class_init, riscv_virt, __VA_ARGS__)(ObjectClass *oc, void *data) \
     { \
-        MachineClass *mc = MACHINE_CLASS(oc); \
-        MACHINE_VER_SYM(options, riscv_virt, __VA_ARGS__)(mc); \
-        MACHINE_VER_DEPRECATION(__VA_ARGS__); \
-        if (latest) { \
-            mc->alias = "virt"; \
-            mc->is_default = true; \
-        } \
+        riscv_virt_class(MACHINE_CLASS(oc), MACHINE_VER_SYM(options, riscv_virt, __VA_ARGS__), \
+                         latest); \
     } \
-    static const TypeInfo MACHINE_VER_SYM(info, riscv_virt, __VA_ARGS__) = \
-    { \
-        .name = MACHINE_VER_TYPE_NAME("virt", __VA_ARGS__), \
-        .parent = TYPE_RISCV_VIRT_MACHINE, \
-        .class_init = MACHINE_VER_SYM(class_init, riscv_virt, __VA_ARGS__), \
-    }; \
-    static void MACHINE_VER_SYM(register, riscv_virt, __VA_ARGS__)(void) \
-    { \
-        MACHINE_VER_DELETION(__VA_ARGS__); \
-        type_register_static(&MACHINE_VER_SYM(info, riscv_virt, __VA_ARGS__)); \
-    } \
-    type_init(MACHINE_VER_SYM(register, riscv_virt, __VA_ARGS__));
+    MTC_STANDIN_REGISTER(riscv_virt, TYPE_RISCV_VIRT_MACHINE, "virt", __VA_ARGS__);
 
 #define DEFINE_RISCV_VIRT_MACHINE_AS_LATEST(major, minor) \
     DEFINE_RISCV_VIRT_MACHINE_IMPL(true, major, minor)

@@ -60,39 +60,43 @@ static const TypeInfo ccw_machine_info = {
     .class_init = ccw_machine_class_init,
 };
 
-#define DEFINE_CCW_MACHINE_IMPL(latest, ...)                                  \
+/*
+ * QEMU's DEFINE_CCW_MACHINE_IMPL: the machine init function remembers the
+ * class and runs the version's instance options before ccw_init(); the
+ * class takes the version's class options, the desc naming the version,
+ * that init function, and for the newest the alias and default.
+ */
+static void ccw_instance(MachineState *mach, void (*instance_options)(MachineState *))
+{
+    current_mc = S390_CCW_MACHINE_CLASS(MACHINE_GET_CLASS(mach));
+    instance_options(mach);
+    ccw_init(mach);
+}
+
+static void ccw_class(MachineClass *mc, void (*options)(MachineClass *), const char *desc,
+                      void (*init)(MachineState *), bool latest)
+{
+    options(mc);
+    mc->desc = desc;
+    mc->init = init;
+    if (latest) {
+        mc->alias = "s390-ccw-virtio";
+        mc->is_default = true;
+    }
+}
+
+#define DEFINE_CCW_MACHINE_IMPL(latest, ...) \
     static void MACHINE_VER_SYM(mach_init, ccw, __VA_ARGS__)(MachineState *mach) \
-    {                                                                         \
-        current_mc = S390_CCW_MACHINE_CLASS(MACHINE_GET_CLASS(mach));         \
-        MACHINE_VER_SYM(instance_options, ccw, __VA_ARGS__)(mach);            \
-        ccw_init(mach);                                                       \
-    }                                                                         \
-    static void MACHINE_VER_SYM(class_init, ccw, __VA_ARGS__)(                \
-        ObjectClass *oc,                                                      \
-        void *data)                                                           \
-    {                                                                         \
-        MachineClass *mc = MACHINE_CLASS(oc);                                 \
-        MACHINE_VER_SYM(class_options, ccw, __VA_ARGS__)(mc);                 \
-        mc->desc = "Virtual s390x machine (version " MACHINE_VER_STR(__VA_ARGS__) ")"; \
-        mc->init = MACHINE_VER_SYM(mach_init, ccw, __VA_ARGS__);              \
-        MACHINE_VER_DEPRECATION(__VA_ARGS__);                                 \
-        if (latest) {                                                         \
-            mc->alias = "s390-ccw-virtio";                                    \
-            mc->is_default = true;                                            \
-        }                                                                     \
-    }                                                                         \
-    static const TypeInfo MACHINE_VER_SYM(info, ccw, __VA_ARGS__) =           \
-    {                                                                         \
-        .name = MACHINE_VER_TYPE_NAME("s390-ccw-virtio", __VA_ARGS__),        \
-        .parent = TYPE_S390_CCW_MACHINE,                                      \
-        .class_init = MACHINE_VER_SYM(class_init, ccw, __VA_ARGS__),          \
-    };                                                                        \
-    static void MACHINE_VER_SYM(register, ccw, __VA_ARGS__)(void)             \
-    {                                                                         \
-        MACHINE_VER_DELETION(__VA_ARGS__);                                    \
-        type_register_static(&MACHINE_VER_SYM(info, ccw, __VA_ARGS__));       \
-    }                                                                         \
-    type_init(MACHINE_VER_SYM(register, ccw, __VA_ARGS__))
+    { \
+        ccw_instance(mach, MACHINE_VER_SYM(instance_options, ccw, __VA_ARGS__)); \
+    } \
+    static void MACHINE_VER_SYM(class_init, ccw, __VA_ARGS__)(ObjectClass *oc, void *data) \
+    { \
+        ccw_class(MACHINE_CLASS(oc), MACHINE_VER_SYM(class_options, ccw, __VA_ARGS__), \
+                  "Virtual s390x machine (version " MACHINE_VER_STR(__VA_ARGS__) ")", \
+                  MACHINE_VER_SYM(mach_init, ccw, __VA_ARGS__), latest); \
+    } \
+    MTC_STANDIN_REGISTER(ccw, TYPE_S390_CCW_MACHINE, "s390-ccw-virtio", __VA_ARGS__)
 
 #define DEFINE_CCW_MACHINE_AS_LATEST(major, minor) \
     DEFINE_CCW_MACHINE_IMPL(true, major, minor)
