@@ -259,3 +259,21 @@ def test_not_a_qemu_tree_is_a_usage_error(trees, tmp_path):
     result = swap(root, tmp_path / "nowhere")
     assert result.returncode == 2 and "not a QEMU source tree" in result.stderr
     assert run_mtc("qemu-swap", "--help").returncode == 0
+
+
+def test_tables_that_need_mtcs_host_checks_are_not_swapped(trees):
+    root, qemu = trees
+    hw = root / "machines" / "hw.mtc"
+    hw.write_text(
+        hw.read_text().replace(
+            '${TYPE_PCI_DEVICE}.x-pcie-ext-tag = "false"',
+            '${TYPE_PCI_DEVICE}.x-pcie-ext-tag = "false"\n    a.b = "1" if accel == kvm',
+        )
+    )
+    before = snapshot(qemu)
+    result = swap(root, qemu)
+    assert result.returncode == 1
+    assert "hw_compat.c.inc: error: machines/ has compat entries under host guards" in (
+        result.stderr
+    )
+    assert snapshot(qemu) == before

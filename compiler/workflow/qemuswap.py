@@ -31,6 +31,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..files import atomic_write, write_if_changed
 from ..model import Corpus
 from . import common
 from .csource import CSyntaxError, Item, items, tokenize
@@ -228,6 +229,14 @@ def _include(generated: str) -> str:
 def prepare(swap: Swap, qemu_dir: Path) -> None:
     """Find the swap's regions in the QEMU tree (or that it is swapped)."""
     path = qemu_dir / swap.qemu_file
+    for part in swap.parts:
+        if '#include "host.h"' in part.text:
+            raise SwapError(
+                part.generated,
+                "machines/ has compat entries under host guards, whose tables need mtc's "
+                "host.h and host_features.c: QEMU's build has neither, so the swap leaves "
+                "them out",
+            )
     try:
         text = path.read_text()
     except OSError as exc:
@@ -266,15 +275,17 @@ def _key(item: Item) -> str:
 
 
 def apply(swap: Swap, qemu_dir: Path) -> None:
+    """The copies beside the QEMU file, then the file with its parts
+    replaced; each written whole (a file is either QEMU's or swapped)."""
     path = qemu_dir / swap.qemu_file
     for part in swap.parts:
-        (path.parent / part.generated).write_text(part.text)
+        write_if_changed(path.parent / part.generated, part.text.encode())
     if swap.already:
         return
     lines = path.read_text().split("\n")
     for region, part in reversed(list(zip(swap.regions, swap.parts))):
         lines[region.first_line - 1 : region.last_line] = [_include(part.generated)]
-    path.write_text("\n".join(lines))
+    atomic_write(path, "\n".join(lines).encode(), path.stat().st_mode & 0o777)
 
 
 def report(swap: Swap) -> list[str]:
