@@ -12,11 +12,22 @@ from .lalr import Token, Tree
 
 from .diagnostics import Diagnostics, Location
 from .model import (
+    MACRO_RE,
+    CDefine,
+    CFamily,
+    CFile,
+    CFunction,
+    CHeader,
     CompatEntry,
     CompatSet,
     Const,
     Corpus,
     ConfigSymbol,
+    CPlacement,
+    CScope,
+    CSplit,
+    CTypeName,
+    Define,
     Deprecation,
     Family,
     Feature,
@@ -224,6 +235,11 @@ class Builder:
     def _name_or_string(self, token: Token) -> str:
         return self.string(token) if token.type == "STRING" else token.value
 
+    def build_define_decl(self, node: Tree) -> None:
+        name, value = node.children
+        define = Define(name.value, self.string(value), self.loc(node))
+        self._declare(self.corpus.defines, define.name, define, f"macro {define.name}")
+
     def _attach_comment(self, entry: CompatEntry | OptionAssign, node: Tree) -> None:
         """A comment on the entry's line, else the comment lines just above it."""
         line = node.meta.line
@@ -281,9 +297,12 @@ class Builder:
         for stmt in stmts:
             kind = stmt.data
             if kind == "machine_compat":
-                machine.compat.extend(self.build_set_ref(r) for r in stmt.children)
+                refs = [self.build_set_ref(r) for r in stmt.children]
+                machine.compat.extend(refs)
+                machine.statements.extend(("compat", ref) for ref in refs)
             elif kind == "option_assign":
                 machine.options.append(self.build_option_assign(stmt))
+                machine.statements.append(("option", machine.options[-1]))
             elif kind == "machine_inherits":
                 other, version = stmt.children
                 machine.inherits.append(
@@ -293,6 +312,7 @@ class Builder:
                         self.loc(stmt),
                     )
                 )
+                machine.statements.append(("inherits", self.loc(stmt)))
             elif kind == "machine_default":
                 machine.default = self.loc(stmt)
             elif kind == "machine_alias":
@@ -328,14 +348,9 @@ class Builder:
 
     def build_option_assign(self, node: Tree) -> OptionAssign:
         name, value_node, guard = node.children
-        kind = value_node.data.removesuffix("_value")
-        if kind in ("true", "false"):
-            value = Value("bool", kind, self.loc(value_node))
-        else:
-            token = value_node.children[0]
-            text = self.string(token) if kind == "string" else token.value
-            value = Value(kind, text, self.loc(token))
-        assign = OptionAssign(name.value, value, self.loc(node), self.guard_clause(guard))
+        assign = OptionAssign(
+            name.value, self.value(value_node), self.loc(node), self.guard_clause(guard)
+        )
         self._attach_comment(assign, node)
         return assign
 
@@ -578,7 +593,12 @@ class Builder:
         if kind in ("true", "false"):
             return Value("bool", kind, self.loc(value_node))
         token = value_node.children[0]
-        text = self.string(token) if kind == "string" else token.value
+        if kind == "string":
+            text = self.string(token)
+        elif kind == "expr":
+            text = token.value[1:-1].strip()  # between the backquotes
+        else:
+            text = token.value
         return Value(kind, text, self.loc(token))
 
     def build_instance_global(self, node: Tree) -> None:
@@ -591,6 +611,123 @@ class Builder:
             self.string(description) if description is not None else "",
         )
         self._declare(self.corpus.instance_globals, decl.name, decl, f"instance-global {decl.name}")
+
+    # -- how QEMU writes things in C ------------------------------------------------
+    def build_c_header(self, node: Tree) -> None:
+        header, *names = node.children
+        macro = header.type == "MACRO"
+        path = header.value if macro else self.string(header)
+        self.corpus.c_headers.append(
+            CHeader(path, [(n.value, self.loc(n)) for n in names], self.loc(node), macro)
+        )
+
+    def build_c_type_name(self, node: Tree) -> None:
+        macro, suffix = node.children
+        entry = CTypeName(macro.value, self.string(suffix), self.loc(node))
+        self._declare(self.corpus.c_type_names, entry.macro, entry, f"c-type-name {entry.macro}")
+
+    def build_c_scope(self, node: Tree) -> None:
+        name, *stmts = node.children
+        scope = CScope(name.value, self.loc(node))
+        for stmt in stmts:
+            if stmt.data == "c_scope_local":
+                scope.local = True
+                scope.trailing_comma = stmt.children[0] is not None
+                continue
+            file, qemu_file = (self.string(t) for t in stmt.children)
+            placement = CPlacement(file, qemu_file, self.loc(stmt))
+            if stmt.data == "c_scope_tables":
+                scope.tables = placement
+            else:
+                scope.declarations = placement
+        self._declare(self.corpus.c_scopes, scope.scope, scope, f"c-scope {scope.scope}")
+
+    def build_c_file(self, node: Tree) -> None:
+        name, *stmts = node.children
+        cfile = CFile(self.string(name), self.loc(node))
+        for stmt in stmts:
+            kind = stmt.data
+            if kind == "c_file_replaces":
+                cfile.replaces = self.string(stmt.children[0])
+            elif kind == "c_file_families":
+                cfile.families.extend((t.value, self.loc(t)) for t in stmt.children)
+            elif kind == "c_file_include":
+                for token in stmt.children:
+                    if token.type == "MACRO":
+                        cfile.includes.append((token.value, True))
+                    else:
+                        cfile.includes.append((self.string(token), False))
+            elif kind == "c_file_split":
+                family, version, file = stmt.children
+                if cfile.split is not None:
+                    self._duplicate(self.loc(stmt), "a split", cfile.split.location)
+                cfile.split = CSplit(
+                    family.value, self.version(version), self.string(file), self.loc(stmt)
+                )
+        self._declare(self.corpus.c_files, cfile.name, cfile, f'c-file "{cfile.name}"')
+
+    def build_c_family(self, node: Tree) -> None:
+        name, *stmts = node.children
+        cfamily = CFamily(name.value, self.loc(node))
+        for stmt in stmts:
+            kind = stmt.data
+            if kind in ("c_function", "c_instance_function"):
+                template, param = (self.string(t) for t in stmt.children)
+                function = CFunction(template, param, self.loc(stmt))
+                if kind == "c_function":
+                    cfamily.function = function
+                else:
+                    cfamily.instance_function = function
+            elif kind == "c_define":
+                define_kind, template, *facts = stmt.children
+                cfamily.defines.append(
+                    CDefine(
+                        define_kind.value if define_kind is not None else "",
+                        self.string(template),
+                        tuple(f.children[0].value for f in facts if f is not None),
+                        self.loc(stmt),
+                    )
+                )
+            elif kind.startswith("c_base_"):
+                if cfamily.base_location is not None:
+                    self._duplicate(self.loc(stmt), "a base", cfamily.base_location)
+                cfamily.base = kind.removeprefix("c_base_")
+                cfamily.base_location = self.loc(stmt)
+                if kind == "c_base_call":
+                    cfamily.base_function = stmt.children[0].value
+                elif kind == "c_base_elsewhere":
+                    cfamily.base_why = self.string(stmt.children[0])
+            elif kind == "c_local":
+                root, decl = stmt.children
+                cfamily.locals.append((root.value, self.string(decl), self.loc(stmt)))
+            elif kind == "c_symbol":
+                version, symbol = stmt.children
+                cfamily.symbols[self.version(version)] = (symbol.value, self.loc(stmt))
+            elif kind == "c_machine_comment":
+                cfamily.machine_comment = True
+        self._declare(self.corpus.c_families, cfamily.family, cfamily, f"c-family {cfamily.family}")
+
+    def expand_defines(self) -> None:
+        """Write each compat entry's ${MACRO} of a 'define' as its expansion,
+        keeping the spelling for C; target macros stay for resolve.py."""
+        defines = self.corpus.defines
+        for target in self.corpus.targets.values():
+            for name in target.defines:
+                if name in defines:
+                    self._duplicate(target.location, f"macro {name}", defines[name].location)
+
+        def expand(text: str) -> str:
+            return MACRO_RE.sub(
+                lambda m: defines[m.group(1)].value if m.group(1) in defines else m.group(0), text
+            )
+
+        for compat in self.corpus.compat_sets.values():
+            for entry in compat.entries:
+                driver, prop = expand(entry.driver), expand(entry.property)
+                if driver != entry.driver:
+                    entry.c_driver, entry.driver = entry.driver, driver
+                if prop != entry.property:
+                    entry.c_property, entry.property = entry.property, prop
 
     def _declare(self, table: dict, key, item, what: str) -> bool:
         """Record `item` under `key` unless something is declared there already."""
@@ -610,4 +747,5 @@ def build(files: list[ParsedFile], diags: Diagnostics) -> Corpus:
     builder = Builder(diags)
     for parsed in files:
         builder.add_file(parsed)
+    builder.expand_defines()
     return builder.corpus

@@ -48,6 +48,11 @@ CHECKS: dict[str, Check] = {
         ),
         Check("monotone", "error", "a monotone option changes twice along a chain"),
         Check(
+            "c-description",
+            "warning",
+            "a family or compat scope with no C description: it gets no C",
+        ),
+        Check(
             "untranslatable",
             "error",
             "import-c: QEMU C with no DSL equivalent (a warning with --partial)",

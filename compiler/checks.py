@@ -201,10 +201,11 @@ class Checker:
 
     def check_macro(self, macro: str, location: Location) -> None:
         if not any(macro in t.defines for t in self.corpus.targets.values()):
+            known = {m for t in self.corpus.targets.values() for m in t.defines}
             self.diags.error(
                 location,
                 f"unknown macro ${{{macro}}}: no target defines it"
-                + did_you_mean(macro, {m for t in self.corpus.targets.values() for m in t.defines}),
+                + did_you_mean(macro, known | set(self.corpus.defines)),
             )
 
     def check_options(self) -> None:
@@ -223,6 +224,13 @@ class Checker:
             for entry in compat.entries:
                 for macro in MACRO_RE.findall(entry.driver):
                     self.check_macro(macro, entry.location)
+                for macro in MACRO_RE.findall(entry.property):
+                    self.diags.error(
+                        entry.location,
+                        f"unknown macro ${{{macro}}} in a property: declare it with "
+                        f"'define {macro} \"...\"' (a property has one name in every target)"
+                        + did_you_mean(macro, self.corpus.defines),
+                    )
                 key = (entry.driver, entry.property)
                 first = seen.get(key)
                 if first is None:

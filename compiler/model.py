@@ -214,6 +214,15 @@ class OptionAssign:
 
 
 @dataclass
+class Define:
+    """define NAME "value": a C macro with one expansion in every target."""
+
+    name: str
+    value: str
+    location: Location
+
+
+@dataclass
 class CompatEntry:
     driver: str  # may hold ${MACRO} parts that expand per target
     property: str
@@ -223,6 +232,12 @@ class CompatEntry:
     comment: str | None = None
     comment_above: bool = False  # the comment sits on its own line(s) above
     guard: Guard | None = None
+    # Driver and property as written when they name macros of 'define'
+    # (${TYPE_PCI_DEVICE}): C writes the macro, everything else the
+    # expansion that `driver` and `property` hold.  None: as `driver` and
+    # `property` are.
+    c_driver: str | None = None
+    c_property: str | None = None
 
 
 @dataclass
@@ -320,6 +335,10 @@ class Machine:
     # What its instance options do (cpu-featoff, cpu-qemu-model, instance X = V),
     # in source order: CpuFeatOff, CpuQemuModelSet or InstanceSet (cpumodels.py).
     instance_options: list = field(default_factory=list)
+    # Its compat references, option assignments and 'inherits' in source
+    # order, as ("compat", SetRef), ("option", OptionAssign) or ("inherits",
+    # Location): the order C writes them in (QEMU's order).
+    statements: list[tuple[str, object]] = field(default_factory=list)
     # Set by checks.py once names are resolved.
     name: str = ""
     parent: Machine | None = None
@@ -367,6 +386,116 @@ class QomTypeDecl:
     properties: list[QomPropertyDecl] = field(default_factory=list)
 
 
+# ---- how QEMU writes things in C ----------------------------------------------
+# Data for the C backend (compiler/backends/c): which QEMU file each generated
+# file replaces a part of, how a family's functions and DEFINE lines are
+# spelled, where a scope's sets live, which header declares a name.
+
+
+@dataclass
+class CHeader:
+    """c-header "hw/pci/pci.h" { TYPE_PCI_DEVICE }: where C finds names.
+    `header` is a quoted path, a <system> path, or a macro (CONFIG_DEVICES)."""
+
+    header: str
+    names: list[tuple[str, Location]]
+    location: Location
+    macro: bool = False  # #include CONFIG_DEVICES rather than a path
+
+
+@dataclass
+class CTypeName:
+    """c-type-name X86_CPU_TYPE_NAME "-${TYPE_X86_CPU}": a typename value
+    MODEL<suffix> is written MACRO("MODEL")."""
+
+    macro: str
+    suffix: str
+    location: Location
+
+
+@dataclass
+class CPlacement:
+    """A generated file and the QEMU file whose part it replaces."""
+
+    file: str
+    qemu_file: str
+    location: Location
+
+
+@dataclass
+class CScope:
+    """Where the versioned sets of one scope live in QEMU."""
+
+    scope: str
+    location: Location
+    tables: CPlacement | None = None  # GlobalProperty arrays and their _len
+    declarations: CPlacement | None = None  # their extern declarations
+    local: bool = False  # arrays inside the options functions that add them
+    trailing_comma: bool = False  # { A, "b", "c", } as s390-virtio-ccw.c writes them
+
+
+@dataclass
+class CSplit:
+    """The machines of `family` from `version` down go to a second file."""
+
+    family: str
+    version: Version
+    file: str
+    location: Location
+
+
+@dataclass
+class CFile:
+    """c-file: one generated machines file."""
+
+    name: str
+    location: Location
+    replaces: str | None = None
+    families: list[tuple[str, Location]] = field(default_factory=list)
+    includes: list[tuple[str, bool]] = field(default_factory=list)  # (header, is a macro)
+    split: CSplit | None = None
+
+
+@dataclass
+class CDefine:
+    """A DEFINE line template: kind "" (a plain version), "latest" (the
+    newest, with what the macro sets: alias, default) or "bugfix" (X.Y.Z)."""
+
+    kind: str
+    template: str
+    sets: tuple[str, ...]
+    location: Location
+
+
+@dataclass
+class CFunction:
+    template: str  # "pc_q35_machine_{version}_options"
+    param: str  # "MachineClass *m"
+    location: Location
+
+
+@dataclass
+class CFamily:
+    """c-family: how QEMU writes one family's machines."""
+
+    family: str
+    location: Location
+    function: CFunction | None = None
+    instance_function: CFunction | None = None
+    defines: list[CDefine] = field(default_factory=list)
+    # What sets the family's own facts (its options, desc, family-wide sets):
+    # "call" QEMU's base_function from the newest machine's function;
+    # "inline": the machine functions write them; "elsewhere": QEMU code the
+    # generated functions do not call (the DEFINE macro, the abstract class).
+    base: str = ""
+    base_function: str | None = None
+    base_why: str = ""
+    base_location: Location | None = None
+    locals: list[tuple[str, str, Location]] = field(default_factory=list)
+    symbols: dict[Version, tuple[str, Location]] = field(default_factory=dict)
+    machine_comment: bool = False
+
+
 @dataclass
 class Corpus:
     """Everything machines/ declares."""
@@ -398,6 +527,14 @@ class Corpus:
     def is_vendor(self, location: Location | None) -> bool:
         """Declared by a vendor overlay, not by upstream's machines/."""
         return location is not None and location.file in self.vendor_files
+
+    # Macros with one expansion everywhere ('define'), and the C backend's data.
+    defines: dict[str, Define] = field(default_factory=dict)
+    c_headers: list[CHeader] = field(default_factory=list)
+    c_type_names: dict[str, CTypeName] = field(default_factory=dict)
+    c_scopes: dict[str, CScope] = field(default_factory=dict)
+    c_files: dict[str, CFile] = field(default_factory=dict)
+    c_families: dict[str, CFamily] = field(default_factory=dict)
 
     @property
     def current_release(self) -> Version | None:

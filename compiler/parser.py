@@ -54,6 +54,10 @@ TERMINAL_NAMES = {
     "CONFIG_REF": "config.CONFIG_X",
     "COMPARE": "a comparison (>=, <=, ==, !=, >, <)",
     "CSYMBOL": "a C symbol",
+    "CEXPR": "a `C expression`",
+    "MACRO_REF": "a ${MACRO} reference",
+    "C_DEFINE_KIND": "latest or bugfix",
+    "C_TRAILING_COMMA": "trailing-comma",
     "ON_OFF": "on or off",
     "$END": "end of file",
 }

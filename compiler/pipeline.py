@@ -1,6 +1,6 @@
 """The whole compiler, stage by stage:
 
-    parse (parser.py) -> build (builder.py) -> check (checks.py, qomcheck.py)
+    parse (parser.py) -> build (builder.py) -> check (checks.py, cchecks.py, qomcheck.py)
       -> resolve (resolve.py) -> check chains (qomcheck.py, platforms.py)
       -> emit (backends/*) -> write (output.py)
 
@@ -14,7 +14,7 @@ import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import builder, checks, guards, overlay, parser, platforms, qomcheck, resolve
+from . import builder, cchecks, checks, guards, overlay, parser, platforms, qomcheck, resolve
 from .diagnostics import Diagnostics
 from .model import Corpus
 
@@ -92,6 +92,7 @@ def compile_project(
             raise ConfigError(f"--config: unknown build option {name} (known: {known})")
         config[name] = value
     checks.check(corpus, diags)
+    cchecks.check(corpus, diags)
     if registry:
         qomcheck.load_registries(corpus, project.root, diags)
         qomcheck.check_entries(corpus, diags)
@@ -102,6 +103,9 @@ def compile_project(
     if registry:
         qomcheck.check_chains(resolved, diags)
     platforms.check(resolved, diags)
+    if diags.has_errors:
+        return None
+    cchecks.warn_undescribed(corpus, diags)  # -E c-description makes them errors
     return None if diags.has_errors else resolved
 
 

@@ -18,6 +18,7 @@ ACCEPTS = {
     "typename": {"typeref", "string"},
     "enum": {"macro"},
     "symbol": {"symbol"},
+    "expr": {"expr"},
 }
 
 KIND_NAMES = {
@@ -28,6 +29,7 @@ KIND_NAMES = {
     "string": "a string",
     "typeref": "a type name with ${MACRO} parts",
     "symbol": "a C symbol",
+    "expr": "a `C expression`",
 }
 
 

@@ -13,7 +13,8 @@ import ninja
 from conftest import ROOT, run_mtc
 
 MESON_PROJECT = ROOT / "tests" / "fixtures" / "meson"
-STUBS_MIN = ROOT / "tests" / "c" / "stubs-min"
+STUBS = ROOT / "tests" / "c" / "stubs"
+MACHINE_C = ROOT / "tests" / "c" / "qemu" / "hw" / "core" / "machine.c"
 
 
 def files_below(directory: Path) -> set[str]:
@@ -41,7 +42,9 @@ def test_one_backend_goes_directly_in_the_output_dir(project_copy, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     written = files_below(out)
-    assert written and all(name.endswith((".c", ".h")) and "/" not in name for name in written)
+    assert written and all(
+        name.endswith((".c", ".h", ".inc")) and "/" not in name for name in written
+    )
     # The same files as generated/c/, byte for byte; the source tree untouched.
     for name in written:
         assert (out / name).read_bytes() == (ROOT / "generated" / "c" / name).read_bytes(), name
@@ -113,19 +116,20 @@ def run_tool(argv, cwd, env) -> subprocess.CompletedProcess:
 def test_meson_and_ninja_regenerate_only_when_machines_change(tmp_path):
     project = tmp_path / "proj"
     shutil.copytree(MESON_PROJECT, project)
+    shutil.copy(MACHINE_C, project / "machine.c")
     # meson and ninja from PyPI; meson looks for ninja on PATH.
     env = dict(os.environ, PATH=f"{ninja.BIN_DIR}{os.pathsep}{os.environ['PATH']}")
     meson = [sys.executable, "-m", "mesonbuild.mesonmain"]
     ninja_cmd = [os.path.join(ninja.BIN_DIR, "ninja"), "-C", "build"]
     run_tool(
-        [*meson, "setup", "build", f"-Dpython={sys.executable}", f"-Dstubs={STUBS_MIN}"],
+        [*meson, "setup", "build", f"-Dpython={sys.executable}", f"-Dstubs={STUBS}"],
         project,
         env,
     )
     first = run_tool(ninja_cmd, project, env)
     assert "Generating machine-types" in first.stdout
     assert "Linking static target libhwcompat.a" in first.stdout
-    generated = (project / "build" / "hw_compat.c").read_text()
+    generated = (project / "build" / "hw_compat.c.inc").read_text()
     assert '{ "virtio-mmio", "format_transport_address", "off" },' in generated
 
     # Nothing changed: nothing to do (mtc is not run again).
@@ -138,7 +142,7 @@ def test_meson_and_ninja_regenerate_only_when_machines_change(tmp_path):
     rebuilt = run_tool(ninja_cmd, project, env)
     assert "Generating machine-types" in rebuilt.stdout
     assert "Compiling C object" in rebuilt.stdout
-    generated = (project / "build" / "hw_compat.c").read_text()
+    generated = (project / "build" / "hw_compat.c.inc").read_text()
     assert '{ "virtio-mmio", "format_transport_address", "on" },' in generated
     assert "no work to do" in run_tool(ninja_cmd, project, env).stdout
 

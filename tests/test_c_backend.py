@@ -1,167 +1,174 @@
-"""The C backend: generated/c compiles and means what QEMU 10.0 means.
+"""The C backend for the x86 families: generated/c compiles in QEMU's files
+and means what QEMU 10.0 means.
 
-The project is built by the CLI in a subprocess into a scratch copy; the C is
-compiled with gcc against the stub headers of tests/c (stubs-min: only what
-the compat tables may use; stubs: the QEMU types the machine definitions
-use) and run.  Expected values come from tests/reference, from the JSON
-backend's output where the task is to agree with it, or are written out
-literally here; never from the C backend itself.
+Projects are built by the CLI in a subprocess; the C is compiled the way
+QEMU's tree compiles it after `mtc qemu-swap` (tests/c/qemu's stand-ins of
+QEMU's files include each generated file where the swap puts it), with
+QEMU's warning flags and -Werror, and the machine classes are walked by
+tests/c/harness.c.  Expected values come from tests/reference, from the JSON
+backend's output, or are written out here; never from the C backend.
 """
 
-import json
 import re
 import shutil
-import subprocess
 
 import pytest
 
+from c_harness import (
+    CFLAGS,
+    STUBS,
+    TARGETS,
+    X86,
+    assert_harness_agrees_with_json,
+    build_project,
+    compile_standin,
+    config_defines,
+    gcc,
+    newer_than_reference,
+    parse_harness,
+    run,
+    walk,
+)
 from conftest import ROOT, run_mtc
+from mtc.workflow import csource
 
-STUBS_MIN = ROOT / "tests" / "c" / "stubs-min"
-STUBS = ROOT / "tests" / "c" / "stubs"
-HARNESS = ROOT / "tests" / "c" / "harness.c"
-
-# The flags the issue asks for, plus the warnings QEMU's meson.build enables.
-CFLAGS = [
-    "-std=gnu11",
-    "-Wall",
-    "-Wextra",
-    "-Werror",
-    "-Wundef",
-    "-Wwrite-strings",
-    "-Wstrict-prototypes",
-    "-Wmissing-prototypes",
-    "-Wredundant-decls",
-    "-Wold-style-definition",
-    "-Wnested-externs",
-    "-Wshadow=local",
-]
-# As QEMU's config-target.h: TARGET_I386 for both x86 emulators.
-TARGETS = {"x86_64": ["-DTARGET_I386", "-DTARGET_X86_64"], "i386": ["-DTARGET_I386"]}
 CPU_SUFFIX = {"x86_64": "x86_64-cpu", "i386": "i386-cpu"}
-TABLES = ("hw_compat.c", "pc_compat.c")
-MACHINES = {"pc-i440fx": "pc_piix_machines.c", "pc-q35": "pc_q35_machines.c"}
-# Families whose machines are written in C (isapc and xenfv: DEFINE_PC_MACHINE).
-C_FAMILIES = {**MACHINES, "isapc": "pc_piix_machines.c", "xenfv": "pc_piix_machines.c"}
-HOST_FILES = ("host.h", "host_features.c")
-# Sets a family's base options function adds (reference: families.*.base_options).
+X86_FAMILIES = {"pc-i440fx", "pc-q35", "isapc", "xenfv"}
+FILES = {"pc-i440fx": "pc_piix_machines.c.inc", "pc-q35": "pc_q35_machines.c.inc"}
+# Sets QEMU's base function adds first (reference: families.*.base_options).
 FAMILY_DEFAULT_SETS = {"pc-i440fx": [], "pc-q35": ["pc_q35_compat_defaults"]}
 
 
-# -- helpers -------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("project")
+    shutil.copytree(ROOT / "machines", root / "machines")
+    return build_project(root)
 
 
-def gcc(*args, cwd):
-    result = subprocess.run(["gcc", *args], cwd=cwd, capture_output=True, text=True)
-    assert result.returncode == 0, f"gcc {' '.join(map(str, args))}\n{result.stderr}"
+@pytest.fixture(scope="session")
+def newer(reference):
+    """machines/ has opened a release after the reference's (mtc new-version)."""
+    return newer_than_reference(reference)
 
 
-def run(program):
-    result = subprocess.run([str(program)], capture_output=True)
-    assert result.returncode == 0, result.stderr.decode(errors="replace")
-    return result.stdout.decode("ascii")
+@pytest.fixture(scope="session")
+def walked(built, tmp_path_factory):
+    out = tmp_path_factory.mktemp("cbuild")
+    return {
+        target: parse_harness(walk(built / "c", out, target, config_defines(built, target)))[0]
+        for target in X86
+    }
 
 
-def build_project(root, *config):
-    """mtc build, with --config KEY=on|off for each of `config`."""
-    args = [arg for item in config for arg in ("--config", item)]
-    result = run_mtc("build", "--root", str(root), *args)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root / "generated"
+def items(path):
+    return csource.items(path.read_text(), path.name)
 
 
-def config_defines(generated, target):
-    """-D flags for the build options the JSON backend's binary has on."""
-    config = json.loads((generated / "json" / f"{target}.json").read_text())["config"]
-    return [f"-D{name}" for name, on in sorted(config.items()) if on]
+# -- files -----------------------------------------------------------------------------
 
 
-def compile_tables(gen_c, out, target, defines=(), tag=""):
-    objects = []
-    for name in TABLES:
-        obj = out / f"{name}.{target}{tag}.o"
-        gcc(
-            *CFLAGS,
-            *TARGETS[target],
-            *defines,
-            f"-I{STUBS_MIN}",
-            "-c",
-            gen_c / name,
-            "-o",
-            obj,
-            cwd=out,
-        )
-        objects.append(obj)
-    return objects
+def test_files_and_banners(built):
+    names = sorted(p.name for p in (built / "c").iterdir())
+    assert names == sorted(
+        [
+            "host.h",
+            "host_features.c",
+            "hw_compat.c.inc",
+            "hw_compat.h",
+            "pc_compat.c.inc",
+            "pc_compat.h",
+            "pc_piix_machines.c.inc",
+            "pc_q35_machines.c.inc",
+            "s390_ccw_machines.c.inc",
+            "spapr_machines.c.inc",
+            "spapr_machines_4_0.c.inc",
+            "virt_machines.c.inc",
+        ]
+    )
+    sources = sorted(p.relative_to(built.parent).as_posix() for p in built.parent.rglob("*.mtc"))
+    replaces = {
+        "hw_compat.c.inc": "hw/core/machine.c",
+        "hw_compat.h": "include/hw/boards.h",
+        "pc_compat.c.inc": "hw/i386/pc.c",
+        "pc_compat.h": "include/hw/i386/pc.h",
+        "pc_piix_machines.c.inc": "hw/i386/pc_piix.c",
+        "pc_q35_machines.c.inc": "hw/i386/pc_q35.c",
+        "virt_machines.c.inc": "hw/arm/virt.c",
+        "s390_ccw_machines.c.inc": "hw/s390x/s390-virtio-ccw.c",
+        "spapr_machines.c.inc": "hw/ppc/spapr.c",
+        "spapr_machines_4_0.c.inc": "hw/ppc/spapr.c",
+    }
+    for name in names:
+        text = (built / "c" / name).read_text()
+        assert text.startswith("/*\n * generated by mtc from "), name
+        comment = text[: text.index("*/")]
+        flat = " ".join(line.lstrip(" *") for line in comment.splitlines())
+        assert "do not edit" in flat
+        for source in sources:
+            assert source in flat, (name, source)
+        if name in replaces:
+            assert f"Included by {replaces[name]} in place of" in flat, name
+        # No pragma changes warnings for the QEMU file that includes it.
+        assert "#pragma" not in text, name
 
 
-def compile_harness(gen_c, out, target, table_objects, machine_files, defines=(), tag=""):
-    """The harness linked with the machine files, each compiled with
-    `defines` (-DCONFIG_XEN ...); `tag` keeps builds apart in one `out`."""
-    objects = list(table_objects)
-    for name in machine_files:
-        obj = out / f"{name}.{target}{tag}.o"
-        gcc(
-            *CFLAGS,
-            *TARGETS[target],
-            *defines,
-            f"-I{STUBS}",
-            "-c",
-            gen_c / name,
-            "-o",
-            obj,
-            cwd=out,
-        )
-        objects.append(obj)
-    harness = out / f"harness.{target}{tag}.o"
-    gcc(*CFLAGS, *TARGETS[target], f"-I{STUBS}", "-c", HARNESS, "-o", harness, cwd=out)
-    program = out / f"harness-{target}{tag}"
-    gcc(*objects, harness, "-o", program, cwd=out)
-    return program
+def test_check_covers_generated_c(built):
+    root = built.parent
+    assert run_mtc("check", "--root", str(root)).returncode == 0
+    path = built / "c" / "pc_compat.c.inc"
+    path.write_text(path.read_text().replace('"legacy-cache", "on"', '"legacy-cache", "off"'))
+    result = run_mtc("check", "--root", str(root))
+    assert result.returncode == 1
+    assert "generated/c/pc_compat.c.inc" in result.stdout
+    build_project(root)
+    assert run_mtc("check", "--root", str(root)).returncode == 0
 
 
-def decode(field):
-    if field == "-":
-        return None
-    assert field.startswith("x"), field
-    return bytes.fromhex(field[1:]).decode("utf-8")
+# -- tables and their declarations -------------------------------------------------------
 
 
-def parse_harness(text):
-    """{machine name: {"alias", "default", "options", "props"}}"""
-    machines = {}
-    current = None
-    for line in text.splitlines():
-        kind, _, rest = line.partition(" ")
-        if kind == "machine":
-            assert rest not in machines, f"{rest} registered twice"
-            current = machines[rest] = {"options": {}, "props": []}
-        elif kind == "alias":
-            current["alias"] = decode(rest)
-        elif kind == "default":
-            current["default"] = rest == "1"
-        elif kind == "option":
-            name, vtype, value = rest.split(" ")
-            current["options"][name] = {
-                "bool": lambda v: v == "1",
-                "int": int,
-                "string": decode,
-                "enum": str,
-            }[vtype](value)
-        elif kind == "prop":
-            driver, prop, value, optional = rest.split(" ")
-            current["props"].append((decode(driver), decode(prop), decode(value), optional == "1"))
-        else:
-            assert kind == "end", line
-    return machines
+def test_each_header_declares_its_scope_once(built, reference, newer):
+    """hw_compat.h stands in for boards.h's list, pc_compat.h for pc.h's:
+    each declares its own scope's sets, and nothing is declared twice."""
+    for scope, header in (("hw", "hw_compat.h"), ("pc", "pc_compat.h")):
+        declared = [i.name for i in items(built / "c" / header) if i.kind == "declaration"]
+        expected = [n for n in reference["compat_sets"] if n.startswith(f"{scope}_compat_")]
+        expected = [d for n in expected for d in (n, f"{n}_len")]
+        if newer:  # the newer releases' sets first, then the reference's
+            declared = declared[len(declared) - len(expected) :]
+        assert declared == expected, header
+        assert all(d.startswith(f"{scope}_compat_") for d in declared)
+        assert len(declared) == len(set(declared))
+        text = (built / "c" / header).read_text()
+        guard = f"MTC_{scope.upper()}_COMPAT_H"
+        assert f"#ifndef {guard}\n#define {guard}\n" in text and text.endswith("#endif\n")
+    # The stubs of boards.h and pc.h include them where QEMU's lists are,
+    # and a file that includes both compiles with -Wredundant-decls.
+    for stub, header in (("hw/boards.h", "hw_compat.h"), ("hw/i386/pc.h", "pc_compat.h")):
+        assert f'#include "{header}"' in (STUBS / stub).read_text()
 
 
-def dump_program(names):
-    """A C program printing the arrays `names`, entry by entry."""
-    calls = "\n".join(f'    dump("{n}", {n}, {n}_len);' for n in names)
-    return f"""#include <stdio.h>
+def test_tables_are_newest_first_and_empty_sets_kept(built, reference, newer):
+    for file, prefix in (("hw_compat.c.inc", "hw_compat_"), ("pc_compat.c.inc", "pc_compat_")):
+        text = (built / "c" / file).read_text()
+        order = re.findall(r"^GlobalProperty (\w+)\[\] = \{", text, re.M)
+        expected = [n for n in reference["compat_sets"] if n.startswith(prefix)]
+        assert (order[len(order) - len(expected) :] if newer else order) == expected
+        for name in expected:
+            assert f"const size_t {name}_len = G_N_ELEMENTS({name});\n" in text
+            if not reference["compat_sets"][name]["entries"]:
+                assert f"GlobalProperty {name}[] = {{}};\n" in text
+    # Family-wide arrays stay where QEMU keeps them (pc_q35.c: static).
+    for path in (built / "c").iterdir():
+        assert "pc_q35_compat_defaults" not in path.read_text(), path.name
+        assert "arm_virt_compat" not in path.read_text(), path.name
+
+
+DUMP = """
+#include <stdio.h>
 #include "qemu/osdep.h"
-#include "compat.h"
+#include "hw/i386/pc.h"
 
 static void hex(const char *s)
 {{
@@ -181,7 +188,7 @@ static void dump(const char *name, const GlobalProperty *props, size_t len)
         hex(props[i].property);
         putchar(' ');
         hex(props[i].value);
-        printf(" %d %d\\n", props[i].optional ? 1 : 0, props[i].used ? 1 : 0);
+        printf(" %d\\n", props[i].optional ? 1 : 0);
     }}
 }}
 
@@ -193,29 +200,42 @@ int main(void)
 """
 
 
-def parse_dump(text):
-    sets, lengths = {}, {}
-    for line in text.splitlines():
+def dump_tables(gen_c, out, target, names):
+    """Each array of `names` as the compiled tables hold it."""
+    source = out / f"dump-{target}.c"
+    source.write_text(
+        DUMP.format(calls="\n".join(f'    dump("{n}", {n}, {n}_len);' for n in names))
+    )
+    objects = [
+        compile_standin(gen_c, out, target, f, tag="-dump")
+        for f in ("hw/core/machine.c", "hw/i386/pc.c")
+    ]
+    obj = out / f"dump-{target}.o"
+    gcc(*CFLAGS, *TARGETS[target], f"-I{STUBS}", f"-I{gen_c}", "-c", source, "-o", obj, cwd=out)
+    program = out / f"dump-{target}"
+    # The harness's registry and helpers come with the harness; the dump
+    # program needs only type_register_static, which pc.c's stand-in calls.
+    stub = out / "register.c"
+    stub.write_text(
+        '#include "qemu/osdep.h"\n#include "qom/object.h"\n'
+        "void type_register_static(const TypeInfo *info) { (void)info; }\n"
+        "ObjectClass *module_object_class_by_name(const char *typename)"
+        " { (void)typename; return NULL; }\n"
+    )
+    gcc(*CFLAGS, f"-I{STUBS}", "-c", stub, "-o", out / "register.o", cwd=out)
+    gcc(obj, *objects, out / "register.o", "-o", program, cwd=out)
+    sets = {}
+    for line in run(program).splitlines():
         kind, *fields = line.split(" ")
         if kind == "set":
             current = sets[fields[0]] = []
-            lengths[fields[0]] = int(fields[1])
         else:
-            driver, prop, value, optional, used = fields
-            assert used == "0"
-            current.append((decode(driver), decode(prop), decode(value), optional == "1"))
-    assert {name: len(props) for name, props in sets.items()} == lengths
+            driver, prop, value, optional = fields
+            current.append(
+                tuple(bytes.fromhex(f[1:]).decode() for f in (driver, prop, value))
+                + (optional == "1",)
+            )
     return sets
-
-
-def dump_tables(gen_c, out, target, names):
-    source = out / f"dump-{target}.c"
-    source.write_text(dump_program(names))
-    obj = out / f"dump-{target}.o"
-    gcc(*CFLAGS, *TARGETS[target], f"-I{STUBS_MIN}", f"-I{gen_c}", "-c", source, "-o", obj, cwd=out)
-    program = out / f"dump-{target}"
-    gcc(obj, *compile_tables(gen_c, out, target), "-o", program, cwd=out)
-    return parse_dump(run(program))
 
 
 def reference_entry(entry, target):
@@ -226,161 +246,64 @@ def reference_entry(entry, target):
     return (driver, entry["property"], entry["value"], entry["optional"])
 
 
-def reference_set_names(reference):
-    return [
-        name
-        for name in reference["compat_sets"]
-        if name.startswith(("hw_compat_", "pc_compat_")) or name == "pc_q35_compat_defaults"
-    ]
-
-
-# -- the real corpus -----------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("project")
-    shutil.copytree(ROOT / "machines", root / "machines")
-    return build_project(root)
-
-
-@pytest.fixture(scope="session")
-def harness_output(built, tmp_path_factory):
-    out = tmp_path_factory.mktemp("cbuild")
-    result = {}
-    files = sorted(set(C_FAMILIES.values()))
-    for target in TARGETS:
-        tables = compile_tables(built / "c", out, target)
-        defines = config_defines(built, target)
-        program = compile_harness(built / "c", out, target, tables, files, defines)
-        result[target] = parse_harness(run(program))
-    return result
-
-
-def test_files_and_banner(built):
-    names = sorted(p.name for p in (built / "c").iterdir())
-    expected = {"compat.h", *TABLES, *MACHINES.values(), *HOST_FILES}
-    assert expected <= set(names)
-    # The rest: the other arches' machine files (tests/test_c_arches.py) and
-    # the compat tables of other scopes, if any.
-    assert all(name.endswith(("_compat.c", "_machines.c")) for name in set(names) - expected), names
-    sources = sorted(p.relative_to(built.parent).as_posix() for p in (built.parent).rglob("*.mtc"))
-    for name in names:
-        text = (built / "c" / name).read_text()
-        assert text.startswith("/*\n * generated by mtc from "), name
-        comment = text[: text.index("*/")]
-        flat = " ".join(line.lstrip(" *") for line in comment.splitlines())
-        assert "do not edit" in flat
-        for source in sources:
-            assert source in flat, (name, source)
-
-
-@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("target", X86)
 def test_tables_match_the_reference(built, reference, tmp_path, target):
-    names = reference_set_names(reference)
+    names = [n for n in reference["compat_sets"] if n.startswith(("hw_compat_", "pc_compat_"))]
     compiled = dump_tables(built / "c", tmp_path, target, names)
     for name in names:
         expected = [reference_entry(e, target) for e in reference["compat_sets"][name]["entries"]]
         assert compiled[name] == expected, name
 
 
-def test_tables_are_newest_first_and_empty_sets_kept(built, reference):
-    for file, prefix in (("hw_compat.c", "hw_compat_"), ("pc_compat.c", "pc_compat_")):
-        text = (built / "c" / file).read_text()
-        order = re.findall(r"^GlobalProperty (\w+)\[\] = \{", text, re.M)
-        expected = [n for n in reference["compat_sets"] if n.startswith(prefix)]
-        assert [n for n in order if n.startswith(prefix)] == expected
-        for name in expected:
-            assert f"const size_t {name}_len = G_N_ELEMENTS({name});\n" in text
-            if not reference["compat_sets"][name]["entries"]:
-                assert f"GlobalProperty {name}[] = {{}};\n" in text
-    header = (built / "c" / "compat.h").read_text()
-    for name in reference_set_names(reference):
-        assert f"extern GlobalProperty {name}[];\nextern const size_t {name}_len;\n" in header
-
-
-def test_target_dependent_drivers_are_written_as_qemu_does(built):
-    text = (built / "c" / "pc_compat.c").read_text()
-    assert "x86_64-cpu" not in text and "i386-cpu" not in text
-    assert '    { TYPE_X86_CPU, "legacy-cache", "on" },\n' in text
-    assert '    { "EPYC-" TYPE_X86_CPU, "xlevel", "0x8000000a" },\n' in text
-    hw = (built / "c" / "hw_compat.c").read_text()
+def test_macros_stay_macros(built):
+    """Where QEMU names a macro in a compat entry, so does the C; the JSON
+    has its expansion."""
+    hw = (built / "c" / "hw_compat.c.inc").read_text()
+    pc = (built / "c" / "pc_compat.c.inc").read_text()
+    for line in (
+        '    { TYPE_PCI_DEVICE, "x-pcie-ext-tag", "false" },\n',
+        '    { TYPE_PCI_BRIDGE, "x-pci-express-writeable-slt-bug", "true" },\n',
+        '    { TYPE_VIRTIO_IOMMU_PCI, "granule", "4k" },\n',
+        '    { TYPE_VIRTIO_NET, "host_uso", "off" },\n',
+    ):
+        assert line in hw
+    assert '    { "ICH9-LPC", ACPI_PM_PROP_ACPI_PCIHP_BRIDGE, "off" },\n' in pc
+    assert '    { TYPE_INTEL_IOMMU_DEVICE, "stale-tm", "on" },\n' in pc
+    assert '    { TYPE_X86_CPU, "legacy-cache", "on" },\n' in pc
+    assert '    { "EPYC-" TYPE_X86_CPU, "xlevel", "0x8000000a" },\n' in pc
+    for header in ('"hw/pci/pci_bridge.h"', '"hw/virtio/virtio-net.h"'):
+        assert f"#include {header}\n" in hw
+    assert '#include "hw/acpi/acpi.h"\n' in pc
+    assert "x86_64-cpu" not in pc and "i386-cpu" not in pc
     assert (
         "    /* Optional because not all virtio-pci devices support legacy mode */\n"
         '    { "virtio-pci", "disable-modern", "on", .optional = true },\n'
     ) in hw
+    json_text = (built / "json" / "x86_64.json").read_text()
+    assert '"qom-type":"base-pci-bridge","property":"x-pci-express-writeable-slt-bug"' in json_text
+    assert '"qom-type":"ICH9-LPC","property":"acpi-pci-hotplug-with-bridge-support"' in json_text
+    for macro in ("${", "TYPE_PCI_", "TYPE_VIRTIO_", "ACPI_PM_PROP", "TYPE_INTEL"):
+        assert macro not in json_text, macro
 
 
-def options_with_a_c_field(root):
-    """Options declared with `c "lvalue"` in the project's machines/."""
-    names = set()
-    for source in (root / "machines").rglob("*.mtc"):
-        names |= set(re.findall(r'^option (\S+) .*\bc "', source.read_text(), re.M))
-    return names
+# -- the machines, walked -------------------------------------------------------------------
 
 
-HOST_ATOMS = {"os", "kernel", "accel", "feature"}
+@pytest.mark.parametrize("target", X86)
+def test_harness_agrees_with_the_json_backend(built, walked, target):
+    assert_harness_agrees_with_json(walked[target], built, target, X86_FAMILIES)
 
 
-def is_host_guard(guard):
-    """Whether a JSON guard expression is about the host (checks.py keeps a
-    guard either about the build or about the host)."""
-    if guard is None:
-        return False
-    ((kind, arg),) = guard.items()
-    if kind in ("and", "or"):
-        return any(is_host_guard(g) for g in arg)
-    if kind == "not":
-        return is_host_guard(arg)
-    return kind in HOST_ATOMS
-
-
-def assert_harness_agrees_with_json(machines, generated, target, families=C_FAMILIES):
-    """The harness's walk of the C equals the JSON backend's machines (of
-    `families`): compat list, alias, default and every option C has a field
-    for; for DEFINE_PC_MACHINE families, the deprecation reason too."""
-    listed = [
-        m
-        for m in json.loads((generated / "json" / f"{target}.json").read_text())["machines"]
-        if m["family"] in families
-    ]
-    assert sorted(machines) == sorted(m["name"] for m in listed)
-    c_options = options_with_a_c_field(generated.parent)
-    for machine in listed:
-        walked = machines[machine["name"]]
-        # Entries under a host guard are not in the static arrays the
-        # options functions add (they are in the sets' _host tables).
-        expected = [
-            (p["qom-type"], p["property"], p["value"], p.get("optional", False))
-            for p in machine["compat-props"]
-            if not is_host_guard(p.get("guard"))
-        ]
-        assert walked["props"] == expected, machine["name"]
-        assert walked["alias"] == machine.get("alias"), machine["name"]
-        assert walked["default"] == machine["is-default"], machine["name"]
-        for name, option in machine["options"].items():
-            if name not in c_options:
-                continue  # no machine-class field: nothing in C to compare
-            assert name in walked["options"], f"tests/c/harness.c does not print option {name}"
-            assert walked["options"][name] == option, (machine["name"], name)
-        if machine["family"] in ("isapc", "xenfv"):
-            assert walked["options"]["deprecation-reason"] == machine["deprecation-reason"]
-
-
-@pytest.mark.parametrize("target", TARGETS)
-def test_harness_agrees_with_the_json_backend(built, harness_output, target):
-    assert_harness_agrees_with_json(harness_output[target], built, target)
-
-
-@pytest.mark.parametrize("target", TARGETS)
-def test_harness_agrees_with_the_reference(harness_output, reference, target):
-    machines = harness_output[target]
-    for family, file in MACHINES.items():
+@pytest.mark.parametrize("target", X86)
+def test_harness_agrees_with_the_reference(walked, reference, newer, target):
+    machines = walked[target]
+    for family in FILES:
         listed = {m["name"]: m for m in reference["families"][family]["machines"]}
         for name, ref in listed.items():
-            walked = machines[name]
-            assert walked["alias"] == ref["alias"], name
-            assert walked["default"] == ref["is_default"], name
+            walked_machine = machines[name]
+            if not (newer and ref["alias"]):  # the alias moved on with the release
+                assert walked_machine["alias"] == ref["alias"], name
+                assert walked_machine["default"] == ref["is_default"], name
             chain, node = [], ref
             while node is not None:
                 chain.append(node)
@@ -393,117 +316,250 @@ def test_harness_agrees_with_the_reference(harness_output, reference, target):
                 for s in sets
                 for e in reference["compat_sets"][s]["entries"]
             ]
-            assert walked["props"] == expected, name
-        desc = reference["families"][family]["base_options"]["m->desc"]
-        assert all(json.dumps(machines[name]["options"]["desc"]) == desc for name in listed), family
+            assert walked_machine["props"] == expected, name
 
 
-# -- the text of the machine definitions, against the reference --------------------
-
-FUNCTION_RE = re.compile(
-    r"^static void (\w+)\(MachineClass \*m\)\n\{\n(.*?)^\}\n(?:\n(DEFINE_\w+\([\d, ]+\));\n)?",
-    re.M | re.S,
-)
-
-
-def statements(body):
-    body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
-    return [" ".join(s.split()) for s in body.split(";") if s.strip()]
+def test_isapc_computes_its_floppy_and_parallel_as_qemu(walked):
+    """no_floppy and no_parallel are what the binary has: the harness's
+    binary has the ISA floppy controller and parallel port."""
+    isapc = walked["x86_64"]["isapc"]["options"]
+    assert (isapc["no-floppy"], isapc["no-parallel"]) == (0, 0)
+    text = (ROOT / "generated" / "c" / "pc_piix_machines.c.inc").read_text()
+    assert "    m->no_floppy = !module_object_class_by_name(TYPE_ISA_FDC);\n" in text
+    assert '#include "hw/block/fdc.h"\n' in text
 
 
-def parse_functions(text):
-    functions = {}
-    for name, body, define in FUNCTION_RE.findall(text):
-        calls, compat, assigns, decls = [], [], {}, []
-        for stmt in statements(body):
-            if m := re.fullmatch(r"compat_props_add\(m->compat_props, (\w+), (\w+)\)", stmt):
-                assert m.group(2) == m.group(1) + "_len"
-                compat.append(m.group(1))
-            elif m := re.fullmatch(r"(\w+)\(m\)", stmt):
-                calls.append(m.group(1))
-            elif m := re.fullmatch(r"(\w+) \*(\w+) = (\w+)\(m\)", stmt):
-                decls.append(m.group(2))
-            else:
-                lhs, rhs = stmt.split(" = ", 1)
-                assigns.setdefault(lhs, []).append(rhs)
-        functions[name] = {
-            "calls": calls,
-            "compat": compat,
-            "assigns": assigns,
-            "decls": decls,
-            "define": define or None,
-        }
-    return functions
+# -- the text of the machine definitions ----------------------------------------------------
 
 
-@pytest.mark.parametrize("family", MACHINES)
-def test_machine_definitions_match_the_reference(built, reference, family):
-    text = (built / "c" / MACHINES[family]).read_text()
-    functions = parse_functions(text)
+def options_fn(machine):
+    return re.search(r"options function (\w+)", machine["define"]).group(1)
+
+
+@pytest.mark.parametrize("family", FILES)
+def test_machine_definitions_match_the_reference(built, reference, newer, family):
+    """Each version's options function calls its parent's (the newest
+    QEMU's base function), adds its sets and assigns its options; each
+    DEFINE line is QEMU's, newest first."""
+    found = items(built / "c" / FILES[family])
+    functions = {i.name: i for i in found if i.kind == "function"}
     ref_family = reference["families"][family]
     listed = {m["name"]: m for m in ref_family["machines"]}
     base = re.search(r"Base function (\w+)\(\)", ref_family["notes"]).group(1)
-
-    def options_fn(machine):
-        return re.search(r"options function (\w+)", machine["define"]).group(1)
-
+    macro = ref_family["machines"][0]["define"].split("_AS_LATEST")[0]
+    defines = [i.text for i in found if i.kind == "invocation" and i.name.startswith(macro)]
+    assert base not in functions  # QEMU's own, before the generated part
     order = []
     for name, machine in listed.items():
         fn = options_fn(machine)
-        assert fn in functions, f"{name}: no {fn}"
-        got = functions[fn]
+        statements = functions[fn].statements()
         parent = options_fn(listed[machine["inherits"]]) if machine["inherits"] else base
-        assert got["calls"] == [parent], name
-        assert got["compat"] == machine["compat_sets"], name
-        assert {k: v[-1] for k, v in got["assigns"].items()} == machine["options"], name
-        assert all(len(v) == 1 for v in got["assigns"].values()), name
-        assert got["define"] == machine["define"].split(" (")[0], name
-        order.append(fn)
-    # Newest first, as QEMU's files are, so each function follows its parent.
-    defined = [fn for fn in functions if functions[fn]["define"]]
-    assert defined == order
+        if newer and not machine["inherits"]:
+            # The reference's newest calls the newer version's, adds its sets.
+            compat = [s for s in statements if s.startswith("compat_props_add")]
+            assert re.fullmatch(r"\w+_machine_\d+_\d+_options \( m \) ;", statements[0]), name
+            assert [s.split(",")[1].strip() for s in compat] == [
+                f"{scope}_compat_{machine['version'].replace('.', '_')}" for scope in ("hw", "pc")
+            ], name
+            continue
+        assert f"{parent} ( m ) ;" in statements, name
+        compat = [
+            re.match(r"compat_props_add \( m -> compat_props , (\w+) ,", s).group(1)
+            for s in statements
+            if s.startswith("compat_props_add")
+        ]
+        assert compat == machine["compat_sets"], name
+        assigns = {}
+        for stmt in statements:
+            if m := re.fullmatch(r"(\w+ -> [\w .\[\]]+?) = (.*) ;", stmt):
+                assigns[squeeze(m.group(1))] = squeeze(m.group(2))
+        expected = {squeeze(k): squeeze(v) for k, v in machine["options"].items()}
+        assert assigns == expected, name
+        order.append(squeeze(machine["define"].split(" (")[0]))
+    defines = [squeeze(d).rstrip(";") for d in defines]
+    if newer:  # newer versions first; the reference's newest is no longer the latest
+        order, defines = order[1:], defines[len(defines) - len(order) + 1 :]
+    assert order == defines
 
-    # The base function: the reference's family base options it sets, and
-    # the family default sets.
-    assert base in functions
-    got = functions[base]
-    assert got["compat"] == FAMILY_DEFAULT_SETS[family]
-    for lvalue, value in ref_family["base_options"].items():
-        if lvalue in got["assigns"]:
-            assert got["assigns"][lvalue][-1] == value, lvalue
 
-    # The DEFINE macros expand as the reference records for the newest.
-    mechanism = ref_family["alias_default_mechanism"]
-    latest, major, minor, expansion = re.search(
-        r"(DEFINE_\w+_AS_LATEST)\((\d+), (\d+)\) -> (.*?\))[;:\s]", mechanism
-    ).groups()
-    macro = re.search(rf"^#define {latest}\(major, minor\) \\\n    (.*);$", text, re.M)
-    assert macro.group(1).replace("major, minor", f"{major}, {minor}") == expansion
+def squeeze(text):
+    return re.sub(r"\s+", "", text)
 
 
-@pytest.mark.parametrize("family", MACHINES)
+@pytest.mark.parametrize("family", FILES)
 def test_local_declarations_only_where_used(built, family):
-    text = (built / "c" / MACHINES[family]).read_text()
-    for name, fn in parse_functions(text).items():
-        used = {lhs.split("->")[0] for lhs in fn["assigns"]} - {"m"}
-        assert sorted(fn["decls"]) == sorted(used), name
-    assert "PCMachineClass *pcmc = PC_MACHINE_CLASS(m);" in text
-    assert "X86MachineClass *x86mc = X86_MACHINE_CLASS(m);" in text
+    for item in items(built / "c" / FILES[family]):
+        if item.kind != "function":
+            continue
+        statements = item.statements()
+        declared = {
+            m.group(1) for s in statements if (m := re.match(r"\w+ \* (\w+) = \w+ \( m \) ;", s))
+        }
+        used = {m.group(1) for s in statements if (m := re.match(r"(\w+) -> ", s))} - {"m"}
+        assert declared == used, item.name
 
 
-def test_check_covers_generated_c(built):
-    root = built.parent
-    assert run_mtc("check", "--root", str(root)).returncode == 0
-    path = built / "c" / "pc_compat.c"
-    path.write_text(path.read_text().replace('"legacy-cache", "on"', '"legacy-cache", "off"'))
-    result = run_mtc("check", "--root", str(root))
+def test_option_comments_travel_into_c():
+    """A comment above an option in the DSL stands above its assignment in C,
+    where QEMU keeps it (pc_i440fx_machine_8_0_options)."""
+    dsl = (ROOT / "machines" / "x86" / "pc-i440fx.mtc").read_text().splitlines()
+    at = next(i for i, line in enumerate(dsl) if line.startswith("machine pc-i440fx 8.0 "))
+    comment_line = next(line for line in dsl[at:] if line.strip().startswith("#"))
+    comment = comment_line.strip()[1:].strip()
+    c_lines = (ROOT / "generated" / "c" / "pc_piix_machines.c.inc").read_text().splitlines()
+    start = c_lines.index("static void pc_i440fx_machine_8_0_options(MachineClass *m)")
+    body = c_lines[start : c_lines.index("}", start)]
+    index = body.index(f"    /* {comment} */")
+    assert body[index + 1] == "    pcmc->default_smbios_ep_type = SMBIOS_ENTRY_POINT_TYPE_32;"
+
+
+def test_pc_piix_includes_what_it_tests_and_keeps_qemus_names():
+    text = (ROOT / "generated" / "c" / "pc_piix_machines.c.inc").read_text()
+    head = text[: text.index("static void")]
+    assert "#include CONFIG_DEVICES\n" in head  # for #ifdef CONFIG_ISAPC, CONFIG_XEN
+    assert "#ifdef CONFIG_ISAPC\n" in text and "#ifdef CONFIG_XEN\n" in text
+    assert 'DEFINE_PC_MACHINE(xenfv, "xenfv-3.1", pc_xen_hvm_init,\n' in text
+    assert 'DEFINE_PC_MACHINE(xenfv_4_2, "xenfv-4.2", pc_xen_hvm_init,\n' in text
+    assert "#ifdef CONFIG_XEN\n#include <xen/hvm/hvm_info_table.h>\n#endif\n" in head
+
+
+# -- statement order and small projects -----------------------------------------------------
+
+SMALL = """
+release 1.0 date 2020-01-01
+release 2.0 date 2021-01-01
+release 3.0 date 2022-01-01
+target x86_64 { binary "qemu-system-x86_64" arch x86_64 define TYPE_X86_CPU "x86_64-cpu" }
+option max-cpus int c "m->max_cpus"
+option pci-root-uid int c "pcmc->pci_root_uid"
+option hw-version str c "m->hw_version"
+compat hw 1.0 { a.b = "1" }
+compat hw 2.0 { c.d = "2" }
+compat pc 1.0 { }
+family pc-q35 { name "pc-q35-{version}" targets x86_64 }
+c-scope hw { tables "hw_compat.c.inc" in "hw/core/machine.c"
+             declarations "hw_compat.h" in "include/hw/boards.h" }
+c-scope pc { tables "pc_compat.c.inc" in "hw/i386/pc.c"
+             declarations "pc_compat.h" in "include/hw/i386/pc.h" }
+c-file "pc_q35_machines.c.inc" {
+    replaces "hw/i386/pc_q35.c"
+    families pc-q35
+    include "hw/boards.h", "hw/i386/pc.h"
+}
+c-family pc-q35 {
+    function "pc_q35_machine_{version}_options" param "MachineClass *m"
+    define "DEFINE_Q35_MACHINE({major}, {minor});"
+    base pc_q35_machine_options
+    local pcmc "PCMachineClass *pcmc = PC_MACHINE_CLASS(m);"
+}
+"""
+
+
+def small_project(root, machines):
+    (root / "machines").mkdir(parents=True)
+    (root / "machines" / "small.mtc").write_text(SMALL + machines)
+    return root
+
+
+def test_statements_keep_the_dsl_order(tmp_path):
+    root = small_project(
+        tmp_path,
+        """
+machine pc-q35 3.0 { }
+machine pc-q35 2.0 {
+    option max-cpus = 8
+    compat hw 2.0
+    option hw-version = "2.0"
+}
+machine pc-q35 1.0 {
+    option pci-root-uid = 2
+    inherits 2.0
+    compat pc 1.0, hw 1.0
+}
+""",
+    )
+    text = (build_project(root) / "c" / "pc_q35_machines.c.inc").read_text()
+    assert (
+        "static void pc_q35_machine_2_0_options(MachineClass *m)\n{\n"
+        "    pc_q35_machine_3_0_options(m);\n"
+        "    m->max_cpus = 8;\n"
+        "    compat_props_add(m->compat_props, hw_compat_2_0, hw_compat_2_0_len);\n"
+        '    m->hw_version = "2.0";\n}\n'
+    ) in text
+    # Before 'inherits': before the call to the parent's function.
+    assert (
+        "    PCMachineClass *pcmc = PC_MACHINE_CLASS(m);\n\n"
+        "    pcmc->pci_root_uid = 2;\n"
+        "    pc_q35_machine_2_0_options(m);\n"
+        "    compat_props_add(m->compat_props, pc_compat_1_0, pc_compat_1_0_len);\n"
+        "    compat_props_add(m->compat_props, hw_compat_1_0, hw_compat_1_0_len);\n}\n"
+    ) in text
+    assert "static void pc_q35_machine_3_0_options(MachineClass *m)\n{\n" in text
+    assert "    pc_q35_machine_options(m);\n}\n" in text  # QEMU's base function
+
+
+def test_an_option_the_parent_chain_sets_again_cannot_come_first(tmp_path):
+    root = small_project(
+        tmp_path,
+        """
+machine pc-q35 3.0 { option max-cpus = 4 }
+machine pc-q35 2.0 { }
+machine pc-q35 1.0 {
+    option max-cpus = 2
+    inherits 2.0
+}
+""",
+    )
+    result = run_mtc("build", "--root", str(root))
     assert result.returncode == 1
-    assert "generated/c/pc_compat.c" in result.stdout
-    build_project(root)
-    assert run_mtc("check", "--root", str(root)).returncode == 0
+    assert "small.mtc:32:5: error: pc-q35-1.0 sets max-cpus before calling its parent's" in (
+        result.stderr
+    )
+    assert "pc-q35-3.0 sets it again" in result.stderr
 
 
-# -- any value the DSL can hold ------------------------------------------------------
+def test_a_set_cannot_come_before_the_parent_call(tmp_path):
+    root = small_project(
+        tmp_path,
+        """
+machine pc-q35 3.0 { }
+machine pc-q35 2.0 { compat hw 2.0  inherits 3.0 }
+machine pc-q35 1.0 { compat hw 1.0 }
+""",
+    )
+    result = run_mtc("build", "--root", str(root))
+    assert result.returncode == 1
+    assert "pc-q35-2.0 adds hw 2.0 before 'inherits'" in result.stderr
+
+
+def test_a_parent_older_than_its_child_is_declared_first(tmp_path):
+    root = small_project(
+        tmp_path,
+        """
+machine pc-q35 3.0 { }
+machine pc-q35 2.0 { inherits 1.0  compat hw 2.0 }
+machine pc-q35 1.0 { inherits 3.0  compat hw 1.0 }
+""",
+    )
+    gen_c = build_project(root) / "c"
+    text = (gen_c / "pc_q35_machines.c.inc").read_text()
+    assert "static void pc_q35_machine_1_0_options(MachineClass *m);\n" in text
+    files = ["hw/core/machine.c", "hw/i386/pc.c", "hw/i386/pc_q35.c"]
+    machines, _ = parse_harness(walk(gen_c, tmp_path, "x86_64", files=files))
+    assert machines["pc-q35-3.0"]["props"][1:] == []
+    assert machines["pc-q35-1.0"]["props"][1:] == [("a", "b", "1", False)]
+    assert machines["pc-q35-2.0"]["props"][1:] == [("a", "b", "1", False), ("c", "d", "2", False)]
+
+
+def test_a_value_c_cannot_hold_fails_the_build_and_writes_nothing(tmp_path):
+    root = small_project(tmp_path, 'compat hw 3.0 { a.b = "x\\u0000y" }\n')
+    result = run_mtc("build", "--root", str(root))
+    assert result.returncode == 1 and "internal error" not in result.stderr
+    assert "small.mtc:" in result.stderr and "NUL" in result.stderr
+    assert not (root / "generated").exists()
+
+
+# -- any value the DSL can hold ------------------------------------------------------------
 
 # Each: a Python string, compared byte for byte after gcc and a C program.
 AWKWARD = [
@@ -588,12 +644,44 @@ machine pc-i440fx 1.0 {{
     option hw-version = {dsl_string(AWKWARD[2])}
     option default-cpu-type = ${{TYPE_X86_CPU}}
 }}
+
+c-scope hw {{ tables "hw_compat.c.inc" in "hw/core/machine.c"
+             declarations "hw_compat.h" in "include/hw/boards.h" }}
+c-scope pc {{ tables "pc_compat.c.inc" in "hw/i386/pc.c"
+             declarations "pc_compat.h" in "include/hw/i386/pc.h" }}
+c-file "awkward_machines.c.inc" {{
+    replaces "hw/i386/awkward.c"
+    families pc-i440fx
+    include "hw/boards.h", "hw/i386/pc.h"
+}}
+# A vendor's family: QEMU has no function for its facts, the C writes them.
+c-family pc-i440fx {{
+    function "awkward_machine_{{version}}_options" param "MachineClass *m"
+    define "DEFINE_PC_VER_MACHINE(awkward, \\"pc-i440fx\\", awkward_init, false, NULL, {{major}}, {{minor}});"
+    define latest "DEFINE_PC_VER_MACHINE(awkward, \\"pc-i440fx\\", awkward_init, true, \\"pc\\", {{major}}, {{minor}});" sets alias, default
+    base inline
+}}
 """,
         encoding="utf-8",
     )
 
 
-@pytest.mark.parametrize("target", TARGETS)
+AWKWARD_STANDIN = """
+/* A vendor's machines file: its init function, then the generated part. */
+#include "qemu/osdep.h"
+#include "hw/boards.h"
+#include "hw/i386/pc.h"
+#include "target/i386/cpu.h"
+
+static void awkward_init(MachineState *machine)
+{
+}
+
+#include "awkward_machines.c.inc"
+"""
+
+
+@pytest.mark.parametrize("target", X86)
 def test_awkward_values_compile_and_read_back_unchanged(tmp_path, target):
     awkward_project(tmp_path)
     gen_c = build_project(tmp_path) / "c"
@@ -607,9 +695,10 @@ def test_awkward_values_compile_and_read_back_unchanged(tmp_path, target):
     tables = dump_tables(gen_c, out, target, ["hw_compat_1_0", "pc_compat_1_0"])
     assert tables == {"hw_compat_1_0": hw, "pc_compat_1_0": pc}
 
-    objects = compile_tables(gen_c, out, target)
-    program = compile_harness(gen_c, out, target, objects, ["pc_piix_machines.c"])
-    machines = parse_harness(run(program))
+    standin = out / "awkward.c"
+    standin.write_text(AWKWARD_STANDIN)
+    files = ["hw/core/machine.c", "hw/i386/pc.c", standin]
+    machines, _ = parse_harness(walk(gen_c, out, target, files=files))
     assert sorted(machines) == ["pc-i440fx-1.0", "pc-i440fx-2.0"]
     old, new = machines["pc-i440fx-1.0"], machines["pc-i440fx-2.0"]
     assert new["props"] == [] and old["props"] == hw + pc
@@ -622,59 +711,6 @@ def test_awkward_values_compile_and_read_back_unchanged(tmp_path, target):
     assert old["options"]["default-cpu-type"] == cpu
 
     # The comments travelled, defused, and did not cut an entry short.
-    text = (gen_c / "hw_compat.c").read_text()
+    text = (gen_c / "hw_compat.c.inc").read_text()
     assert "    /* above: ends * / here, opens / * there, / * / both */\n" in text
     assert ".optional = true }, /* trailing * / comment / * ü */\n" in text
-
-
-def test_a_parent_older_than_its_child_is_declared_first(tmp_path):
-    (tmp_path / "machines").mkdir()
-    (tmp_path / "machines" / "chain.mtc").write_text("""
-release 1.0 date 2020-01-01
-release 2.0 date 2021-01-01
-release 3.0 date 2022-01-01
-target x86_64 { binary "qemu-system-x86_64" arch x86_64 define TYPE_X86_CPU "x86_64-cpu" }
-compat hw 1.0 { a.b = "1" }
-compat hw 2.0 { c.d = "2" }
-family pc-q35 { name "pc-q35-{version}" targets x86_64 }
-machine pc-q35 3.0 { }
-machine pc-q35 2.0 { compat hw 2.0  inherits 1.0 }
-machine pc-q35 1.0 { compat hw 1.0  inherits 3.0 }
-""")
-    gen_c = build_project(tmp_path) / "c"
-    out = tmp_path / "out"
-    out.mkdir()
-    objects = [out / "hw_compat.o"]
-    gcc(*CFLAGS, f"-I{STUBS_MIN}", "-c", gen_c / "hw_compat.c", "-o", objects[0], cwd=out)
-    program = compile_harness(gen_c, out, "x86_64", objects, ["pc_q35_machines.c"])
-    machines = parse_harness(run(program))
-    assert machines["pc-q35-3.0"]["props"] == []
-    assert machines["pc-q35-1.0"]["props"] == [("a", "b", "1", False)]
-    assert machines["pc-q35-2.0"]["props"] == [("a", "b", "1", False), ("c", "d", "2", False)]
-
-
-def test_a_value_c_cannot_hold_fails_the_build_and_writes_nothing(tmp_path):
-    (tmp_path / "machines").mkdir()
-    (tmp_path / "machines" / "nul.mtc").write_text("""
-release 1.0 date 2020-01-01
-target x86_64 { binary "qemu-system-x86_64" arch x86_64 }
-compat hw 1.0 { a.b = "x\\u0000y" }
-""")
-    result = run_mtc("build", "--root", str(tmp_path))
-    assert result.returncode == 1 and "internal error" not in result.stderr
-    assert "nul.mtc:4" in result.stderr and "NUL" in result.stderr
-    assert not (tmp_path / "generated").exists()
-
-
-def test_option_comments_travel_into_c():
-    """A comment above an option in the DSL stands above its assignment in C,
-    where QEMU keeps it (pc_i440fx_machine_8_0_options)."""
-    dsl = (ROOT / "machines" / "x86" / "pc-i440fx.mtc").read_text().splitlines()
-    at = next(i for i, line in enumerate(dsl) if line.startswith("machine pc-i440fx 8.0 "))
-    comment_line = next(l for l in dsl[at:] if l.strip().startswith("#"))
-    comment = comment_line.strip()[1:].strip()
-    c_lines = (ROOT / "generated" / "c" / "pc_piix_machines.c").read_text().splitlines()
-    start = c_lines.index("static void pc_i440fx_machine_8_0_options(MachineClass *m)")
-    body = c_lines[start : c_lines.index("}", start)]
-    index = body.index(f"    /* {comment} */")
-    assert body[index + 1] == "    pcmc->default_smbios_ep_type = SMBIOS_ENTRY_POINT_TYPE_32;"

@@ -15,35 +15,32 @@ import textwrap
 
 import pytest
 
-from conftest import ROOT, run_mtc
-from test_c_backend import (
-    C_FAMILIES,
+from c_harness import (
     CFLAGS,
     STUBS,
-    STUBS_MIN,
     TARGETS,
+    X86,
     assert_harness_agrees_with_json,
     build_project,
-    compile_harness,
-    compile_tables,
+    compile_standin,
     config_defines,
     gcc,
     parse_harness,
     run,
 )
+from c_harness import walk as walk_standins
+from conftest import ROOT, run_mtc
 
-MACHINE_FILES = sorted(set(C_FAMILIES.values()))
+X86_FAMILIES = {"pc-i440fx", "pc-q35", "isapc", "xenfv"}
 
 
 def c_files(gen_c):
     return sorted(p.name for p in gen_c.iterdir())
 
 
-def walk(gen_c, out, target, defines, tag):
+def walk(gen_c, out, target, defines, tag, files=None):
     """The harness's machines for one target, compiled with `defines`."""
-    tables = compile_tables(gen_c, out, target, defines, tag)
-    program = compile_harness(gen_c, out, target, tables, MACHINE_FILES, defines, tag)
-    return parse_harness(run(program))
+    return parse_harness(walk_standins(gen_c, out, target, defines, tag, files))[0]
 
 
 # -- the real corpus: isapc and xenfv ----------------------------------------------------
@@ -81,13 +78,13 @@ def test_no_error_directives_are_left(default_build):
         assert "#error" not in path.read_text(), path.name
 
 
-@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("target", X86)
 def test_xen_build_harness_agrees_with_the_json_backend(xen_build, tmp_path, target):
     defines = config_defines(xen_build, target)
     assert {"-DCONFIG_ISAPC", "-DCONFIG_XEN"} <= set(defines)
     machines = walk(xen_build / "c", tmp_path, target, defines, "-xen")
     assert {"isapc", "xenfv-4.2", "xenfv-3.1"} <= set(machines)
-    assert_harness_agrees_with_json(machines, xen_build, target)
+    assert_harness_agrees_with_json(machines, xen_build, target, X86_FAMILIES)
     # What QEMU's pc_piix.c sets (xenfv_machine_*_options, isapc_machine_options).
     assert machines["xenfv-3.1"]["alias"] == "xenfv"
     assert machines["xenfv-4.2"]["alias"] is None
@@ -104,7 +101,7 @@ def test_xen_build_harness_agrees_with_the_json_backend(xen_build, tmp_path, tar
     assert machines["xenfv-3.1"]["props"] == machines["pc-i440fx-3.1"]["props"]
 
 
-@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("target", X86)
 def test_without_the_options_isapc_and_xenfv_are_absent(tmp_path, target):
     root = tmp_path / "project"
     shutil.copytree(ROOT / "machines", root / "machines")
@@ -114,11 +111,11 @@ def test_without_the_options_isapc_and_xenfv_are_absent(tmp_path, target):
     machines = walk(generated / "c", tmp_path, target, defines, "-none")
     assert not {"isapc", "xenfv-4.2", "xenfv-3.1"} & set(machines)
     assert "pc-i440fx-4.2" in machines
-    assert_harness_agrees_with_json(machines, generated, target)
+    assert_harness_agrees_with_json(machines, generated, target, X86_FAMILIES)
 
 
 def test_xen_and_isapc_are_written_as_pc_piix_c_writes_them(default_build):
-    text = (default_build / "c" / "pc_piix_machines.c").read_text()
+    text = (default_build / "c" / "pc_piix_machines.c.inc").read_text()
     isapc = text.index("#ifdef CONFIG_ISAPC\nstatic void isapc_machine_options(MachineClass *m)\n")
     xen = text.index("#ifdef CONFIG_XEN\nstatic void xenfv_machine_4_2_options(MachineClass *m)\n")
     assert text.rindex("DEFINE_I440FX_MACHINE(") < isapc < xen
@@ -138,6 +135,11 @@ def test_xen_and_isapc_are_written_as_pc_piix_c_writes_them(default_build):
         "    pc_i440fx_machine_3_1_options(m);\n"
         '    m->desc = "Xen Fully-virtualized PC";\n'
         '    m->alias = "xenfv";\n'
+    ) in xen_block
+    # QEMU's static names: xenfv-3.1's symbols are xenfv.
+    assert (
+        'DEFINE_PC_MACHINE(xenfv, "xenfv-3.1", pc_xen_hvm_init,\n'
+        "                  xenfv_machine_3_1_options);\n"
     ) in xen_block
     assert (
         'DEFINE_PC_MACHINE(xenfv_4_2, "xenfv-4.2", pc_xen_hvm_init,\n'
@@ -253,6 +255,59 @@ machine xenfv 2.0 {
     alias xenfv
     option max-cpus = 8
 }
+
+# How a vendor's hw/i386/tiny.c writes them: every family's facts in C.
+c-scope hw {
+    tables "hw_compat.c.inc" in "hw/core/machine.c"
+    declarations "hw_compat.h" in "include/hw/boards.h"
+}
+c-scope pc {
+    tables "pc_compat.c.inc" in "hw/i386/pc.c"
+    declarations "pc_compat.h" in "include/hw/i386/pc.h"
+}
+c-header "target/i386/cpu.h" { TYPE_X86_CPU }
+c-header CONFIG_DEVICES { CONFIG_FOO, CONFIG_BAR }
+c-file "tiny_machines.c.inc" {
+    replaces "hw/i386/tiny.c"
+    families pc-i440fx, isapc, xenfv, pc-q35
+    include "hw/boards.h", "hw/i386/x86.h", "hw/i386/pc.h"
+}
+c-family pc-i440fx {
+    function "pc_i440fx_machine_{version}_options" param "MachineClass *m"
+    define "DEFINE_PC_VER_MACHINE(pc_i440fx, \\"pc-i440fx\\", tiny_init, false, NULL, {major}, {minor});"
+    define latest "DEFINE_PC_VER_MACHINE(pc_i440fx, \\"pc-i440fx\\", tiny_init, true, \\"pc\\", {major}, {minor});" sets alias, default
+    base inline
+    local x86mc "X86MachineClass *x86mc = X86_MACHINE_CLASS(m);"
+    local pcmc "PCMachineClass *pcmc = PC_MACHINE_CLASS(m);"
+}
+c-family pc-q35 {
+    function "pc_q35_machine_{version}_options" param "MachineClass *m"
+    define "DEFINE_PC_VER_MACHINE(pc_q35, \\"pc-q35\\", tiny_init, false, NULL, {major}, {minor});"
+    base inline
+}
+c-family isapc {
+    function "isapc_machine_options" param "MachineClass *m"
+    define "DEFINE_PC_MACHINE({symbol}, {name}, tiny_init, {function});"
+    base inline
+}
+c-family xenfv {
+    function "xenfv_machine_{version}_options" param "MachineClass *m"
+    define "DEFINE_PC_MACHINE({symbol}, {name}, tiny_init, {function});"
+    base inline
+}
+"""
+
+TINY_STANDIN = """
+/* A vendor's machines file: its machine init function, then the generated part. */
+#include "qemu/osdep.h"
+#include "hw/boards.h"
+#include "hw/i386/pc.h"
+
+static void tiny_init(MachineState *machine)
+{
+}
+
+#include "tiny_machines.c.inc"
 """
 
 CONFIGS = {
@@ -267,6 +322,13 @@ def tiny_project(root, text=TINY):
     (root / "machines").mkdir(parents=True)
     (root / "machines" / "tiny.mtc").write_text(text)
     return root
+
+
+def tiny_walk(gen_c, out, target, defines, tag):
+    standin = out / "tiny.c"
+    standin.write_text(TINY_STANDIN)
+    files = ["hw/core/machine.c", "hw/i386/pc.c", standin]
+    return walk(gen_c, out, target, defines, tag, files)
 
 
 @pytest.fixture(scope="module")
@@ -288,19 +350,19 @@ def test_tiny_c_is_the_same_for_every_configuration(tiny_builds):
 
 
 @pytest.mark.parametrize("config", CONFIGS)
-@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("target", X86)
 def test_tiny_harness_agrees_with_the_json_backend(tiny_builds, tmp_path, config, target):
     generated = tiny_builds[config]
     defines = config_defines(generated, target)
-    machines = walk(generated / "c", tmp_path, target, defines, f"-{config}")
-    assert_harness_agrees_with_json(machines, generated, target)
+    machines = tiny_walk(generated / "c", tmp_path, target, defines, f"-{config}")
+    assert_harness_agrees_with_json(machines, generated, target, X86_FAMILIES)
 
 
 def test_tiny_expectations_written_out(tiny_builds, tmp_path):
     """A few of the cases above by hand, so the test does not rest on JSON alone."""
     gen_c = tiny_builds["foo"] / "c"
-    x86 = walk(gen_c, tmp_path, "x86_64", ["-DCONFIG_FOO", "-DCONFIG_BAR"], "-x")
-    i386 = walk(gen_c, tmp_path, "i386", ["-DCONFIG_FOO"], "-i")
+    x86 = tiny_walk(gen_c, tmp_path, "x86_64", ["-DCONFIG_FOO", "-DCONFIG_BAR"], "-x")
+    i386 = tiny_walk(gen_c, tmp_path, "i386", ["-DCONFIG_FOO"], "-i")
     # Machines: guarded ones exist where their guards hold.
     assert sorted(x86) == sorted(
         ["pc-i440fx-3.0", "pc-i440fx-2.0", "pc-i440fx-1.0", "pc-q35-3.0", "pc-q35-2.0", "xenfv-2.0"]
@@ -334,7 +396,7 @@ def test_tiny_expectations_written_out(tiny_builds, tmp_path):
     # Without CONFIG_FOO, pc-i440fx-2.0 is gone but its options function is
     # still what pc-i440fx-1.0 calls; isapc is there, deprecated by hand.
     gen_c = tiny_builds["default"] / "c"
-    x86 = walk(gen_c, tmp_path, "x86_64", ["-DCONFIG_BAR"], "-d")
+    x86 = tiny_walk(gen_c, tmp_path, "x86_64", ["-DCONFIG_BAR"], "-d")
     assert "pc-i440fx-2.0" not in x86 and "pc-i440fx-1.0" in x86
     assert x86["isapc"]["options"]["deprecation-reason"] == "too old"
     assert x86["isapc"]["options"]["max-cpus"] == 1
@@ -342,7 +404,7 @@ def test_tiny_expectations_written_out(tiny_builds, tmp_path):
 
 def test_tiny_text(tiny_builds):
     gen_c = tiny_builds["default"] / "c"
-    hw = (gen_c / "hw_compat.c").read_text()
+    hw = (gen_c / "hw_compat.c.inc").read_text()
     assert (
         "#ifndef CONFIG_FOO\n"
         '    { "a", "not-foo", "3" }, /* a comment travels */\n'
@@ -360,26 +422,43 @@ def test_tiny_text(tiny_builds):
     assert hw.count("static bool mtc_host_guard_") == 4
     assert '    { mtc_host_guard_1, { "h", "linux-new-again", "x" } },\n' in hw
     assert '    { mtc_host_guard_4, { "h", "old-kernel", "1", .optional = true } },\n' in hw
-    header = (gen_c / "compat.h").read_text()
+    assert '#include "host.h"\n' in hw
+    header = (gen_c / "hw_compat.h").read_text()
     assert "extern MtcHostCompat hw_compat_1_0_host[];\n" in header
     assert "extern const size_t hw_compat_1_0_host_len;\n" in header
-    assert "_host" not in (gen_c / "pc_compat.c").read_text()
+    assert '#include "host.h"\n' in header
+    assert "_host" not in (gen_c / "pc_compat.c.inc").read_text()
+    assert "_host" not in (gen_c / "pc_compat.h").read_text()
 
-    piix = (gen_c / "pc_piix_machines.c").read_text()
+    tiny = (gen_c / "tiny_machines.c.inc").read_text()
+    assert "#include CONFIG_DEVICES\n" in tiny[: tiny.index("static void")]
     # Needed by pc-i440fx-1.0 everywhere, defined as a machine only with CONFIG_FOO.
-    assert "#ifdef CONFIG_FOO\nDEFINE_I440FX_MACHINE(2, 0);\n#endif\n" in piix
+    assert (
+        "#ifdef CONFIG_FOO\n"
+        'DEFINE_PC_VER_MACHINE(pc_i440fx, "pc-i440fx", tiny_init, false, NULL, 2, 0);\n'
+        "#endif\n"
+    ) in tiny
     assert (
         "static void pc_i440fx_machine_2_0_options(MachineClass *m)\n{\n#ifdef TARGET_X86_64\n"
-        in (piix)
+        in tiny
     )
+    # The family's own facts, written by its newest machine (base inline),
+    # an assignment under a condition after the one it overrides.
     assert (
-        "#if defined(CONFIG_FOO) && defined(TARGET_X86_64)\nstatic void xenfv_machine_2_0" in piix
+        "static void pc_i440fx_machine_3_0_options(MachineClass *m)\n{\n"
+        '    m->desc = "i440fx";\n'
+        "    m->max_cpus = 16;\n"
+        "#ifdef CONFIG_FOO\n"
+        "    m->max_cpus = 32;\n"
+        "#endif\n}\n"
+    ) in tiny
+    assert (
+        "#if defined(CONFIG_FOO) && defined(TARGET_X86_64)\nstatic void xenfv_machine_2_0" in tiny
     )
-    q35 = (gen_c / "pc_q35_machines.c").read_text()
     # A family for x86_64 only, in a file both targets compile.
     assert (
-        "#if defined(CONFIG_BAR) && defined(TARGET_X86_64)\nstatic void pc_q35_machine_options("
-        in q35
+        "#if defined(CONFIG_BAR) && defined(TARGET_X86_64)\n"
+        "static void pc_q35_machine_3_0_options(" in tiny
     )
 
 
@@ -388,7 +467,7 @@ def test_tiny_text(tiny_builds):
 HOST_PROGRAM = r"""
 #include <stdio.h>
 #include "qemu/osdep.h"
-#include "compat.h"
+#include "hw/boards.h"
 #include "host.h"
 
 static bool has_tap_uso(const MtcHost *host, const char *feature)
@@ -432,15 +511,14 @@ def test_host_tables_apply_where_their_guard_holds(tiny_builds, tmp_path):
     gen_c = tiny_builds["default"] / "c"
     source = tmp_path / "hosts.c"
     source.write_text(HOST_PROGRAM)
-    objects = []
-    # The tables against the minimal stubs, as every compat table is.
-    sources = ((gen_c / "hw_compat.c", STUBS_MIN), (gen_c / "host_features.c", STUBS))
-    for path, stubs in (*sources, (source, STUBS)):
+    # The tables in QEMU's hw/core/machine.c, as the swap leaves it.
+    objects = [compile_standin(gen_c, tmp_path, "x86_64", "hw/core/machine.c")]
+    for path in (gen_c / "host_features.c", source):
         obj = tmp_path / f"{path.name}.o"
         gcc(
             *CFLAGS,
             *TARGETS["x86_64"],
-            f"-I{stubs}",
+            f"-I{STUBS}",
             f"-I{gen_c}",
             "-c",
             path,
@@ -551,7 +629,16 @@ def test_no_host_dependent_properties_compile_too(tmp_path):
     gen_c = build_project(root) / "c"
     assert "mtc_host_dependent_properties[] = {};" in (gen_c / "host_features.c").read_text()
     obj = tmp_path / "host_features.o"
-    gcc(*CFLAGS, f"-I{STUBS}", "-c", gen_c / "host_features.c", "-o", obj, cwd=tmp_path)
+    gcc(
+        *CFLAGS,
+        f"-I{STUBS}",
+        f"-I{gen_c}",
+        "-c",
+        gen_c / "host_features.c",
+        "-o",
+        obj,
+        cwd=tmp_path,
+    )
 
 
 # -- what C cannot write: a clear error, and nothing written -------------------------------

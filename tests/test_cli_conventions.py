@@ -25,6 +25,10 @@ compat hw 9.2 {
     virtio-mmio.format_transport_address = "off"
     virtio-mmio.format_transport_address = "off"
 }
+c-scope hw {
+    tables "hw_compat.c.inc" in "hw/core/machine.c"
+    declarations "hw_compat.h" in "include/hw/boards.h"
+}
 """
 DIAGNOSTIC_RE = re.compile(r"^[^\s:][^:]*:\d+:\d+: (error|warning|note): \S.*$")
 

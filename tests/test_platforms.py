@@ -65,7 +65,7 @@ def test_usage_errors():
 def test_removing_a_uso_pin_fails_the_build(project_copy):
     hw = project_copy / "machines" / "hw.mtc"
     text = hw.read_text()
-    line = '    virtio-net-device.guest_uso4 = "off"\n'
+    line = '    ${TYPE_VIRTIO_NET}.guest_uso4 = "off"\n'
     assert line in text
     hw.write_text(text.replace(line, "", 1))
     result = run_mtc("build", "--root", str(project_copy))

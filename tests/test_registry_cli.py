@@ -88,7 +88,7 @@ def edit(project, path, old, new):
     [
         (
             "machines/hw.mtc",
-            'virtio-net-device.guest_uso4 = "off"',
+            '${TYPE_VIRTIO_NET}.guest_uso4 = "off"',
             'virtio-net-devcie.guest_uso4 = "off"',
             "unknown QOM type 'virtio-net-devcie' in virtio-net-devcie.guest_uso4; "
             "did you mean 'virtio-net-device'?",
@@ -101,8 +101,8 @@ def edit(project, path, old, new):
         ),
         (
             "machines/hw.mtc",
-            'virtio-net-device.host_uso = "off"',
-            'virtio-net-device.host_uso = "maybe"',
+            '${TYPE_VIRTIO_NET}.host_uso = "off"',
+            '${TYPE_VIRTIO_NET}.host_uso = "maybe"',
             'expected bool (on/off/true/false/yes/no), got "maybe"',
         ),
         (

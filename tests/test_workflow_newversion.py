@@ -71,7 +71,7 @@ def test_new_version_gives_aliased_defaults_and_empty_sets(repo):
     assert "compat pc 10.0 {\n}\n" in (repo / "machines" / "x86" / "pc-compat.mtc").read_text()
     c_dir = repo / "generated" / "c"
     if c_dir.is_dir():  # the C backend: hw_compat_10_0[] and pc_compat_10_0[] exist, empty
-        c_text = "".join(p.read_text() for p in sorted(c_dir.rglob("*.c")))
+        c_text = "".join(p.read_text() for p in sorted(c_dir.iterdir()))
         for name in ("hw_compat_10_0", "pc_compat_10_0"):
             assert f"GlobalProperty {name}[] = {{}};" in c_text.replace(" \n", "\n"), name
 

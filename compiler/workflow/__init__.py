@@ -1,4 +1,5 @@
-"""The release workflow: new-version, lifecycle, abi-check, diff, explain, verify.
+"""The release workflow: new-version, lifecycle, abi-check, diff, explain,
+verify, and qemu-swap, which puts the generated C into a QEMU tree.
 
 Each command is a module with NAME, add_parser(subparsers, common) and
 run(args).  cli.py lists them from COMMANDS below and imports a module only
@@ -23,6 +24,7 @@ COMMANDS = {
     "diff": ("diff", "effective properties and options that differ between two machine types"),
     "explain": ("explain", "why a machine type has a compat property's (or option's) value"),
     "verify": ("verify", "compare a QEMU binary's machine types with machines/"),
+    "qemu-swap": ("qemuswap", "swap parts of a QEMU source tree for the generated C"),
     # A package of its own (mtc.importc), beside the workflow commands.
     "import-c": (".importc", "import QEMU's C machine definitions into a machines/ tree"),
 }

@@ -11,7 +11,7 @@
 #ifndef MTC_HOST_H
 #define MTC_HOST_H
 
-#include "hw/boards.h"
+#include "hw/qdev-core.h"
 
 /*
  * The host a guest runs on, as host guards see it (mtc's platforms): filled

@@ -1,8 +1,10 @@
 /*
- * Walks every machine type the generated definitions registered, the way
- * QEMU builds a machine class: class_init runs the version's options
- * function, which calls the next newer version's (down to the family base
- * function) before its own compat_props_add() and option assignments.
+ * Walks every x86 machine type the stand-ins of QEMU's files registered
+ * with the generated definitions in them, the way QEMU builds a machine
+ * class: the abstract TYPE_PC_MACHINE's class_init, then the type's, which
+ * runs the version's options function; that calls the next newer version's
+ * (down to QEMU's family base function) around its own compat_props_add()
+ * calls and option assignments.
  *
  * Output, one record per machine, strings as 'x' + hex bytes ('-' = NULL):
  *   machine <name>
@@ -59,6 +61,8 @@ static void print_options(MachineClass *mc)
     opt_string("default-machine-opts", mc->default_machine_opts);
     opt_bool("option-rom-has-mr", mc->option_rom_has_mr);
     opt_bool("rom-file-has-mr", mc->rom_file_has_mr);
+    opt_int("no-floppy", mc->no_floppy);
+    opt_int("no-parallel", mc->no_parallel);
     /* Set by options functions only where QEMU does not derive it. */
     opt_string("deprecation-reason", mc->deprecation_reason);
 
@@ -90,19 +94,25 @@ int main(void)
 
     for (size_t i = 0; i < ntypes; i++) {
         const TypeInfo *info = types[i];
-        /* Every PC machine's parent is TYPE_PC_MACHINE. */
+        /* Every PC machine's class is a PCMachineClass. */
         PCMachineClass *pcmc = calloc(1, sizeof(*pcmc));
         MachineClass *mc = MACHINE_CLASS(pcmc);
         size_t len = strlen(info->name);
 
-        if (strcmp(info->parent, TYPE_PC_MACHINE) != 0 || len <= suffix ||
-            strcmp(info->name + len - suffix, TYPE_MACHINE_SUFFIX) != 0) {
+        if (!is_machine_type(info)) {
+            continue;
+        }
+        if (strcmp(info->parent, TYPE_PC_MACHINE) != 0) {
             fprintf(stderr, "unexpected type %s (parent %s)\n", info->name, info->parent);
             return 2;
         }
         mc->parent_class.type_name = info->name;
         mc->compat_props = g_ptr_array_new();
-        info->class_init((ObjectClass *)mc, NULL);
+        class_init_chain((ObjectClass *)mc, info);
+        if (!mc->init) {
+            fprintf(stderr, "%s: no init function\n", info->name);
+            return 2;
+        }
 
         printf("machine %.*s\n", (int)(len - suffix), info->name);
         fputs("alias ", stdout);

@@ -1,13 +1,13 @@
 /*
- * Walks every machine type the generated definitions of one non-x86 family
- * registered (s390-ccw-virtio, virt or pseries, picked by the TARGET_*
- * macros), the way QEMU builds a machine class: the class_init of the
- * family's DEFINE_*_MACHINE_IMPL runs the family base function (what the
- * abstract parent's class_init sets in QEMU) and the version's options
- * function, which calls the next newer version's before its own
- * compat_props_add() and option assignments.  For s390-ccw-virtio it then
- * runs the machine init function, as machine creation does: the version's
- * instance options (the CPU-model changes) before ccw_init().
+ * Walks every machine type one non-x86 stand-in of QEMU's files registered
+ * with the generated definitions in it (s390-ccw-virtio, virt or pseries,
+ * or the riscv64 fixture's family, picked by the TARGET_* macros), the way QEMU builds a machine class: the
+ * abstract parent's class_init, then the class_init of the family's
+ * DEFINE_*_MACHINE_IMPL, which runs the version's options function; that
+ * calls the next newer version's around its own compat_props_add() calls
+ * and option assignments.  For s390-ccw-virtio it then runs the machine
+ * init function, as machine creation does: the version's instance options
+ * (the CPU-model changes) before ccw_init().
  *
  * Output, one record per machine, strings as 'x' + hex bytes ('-' = NULL),
  * as tests/c/harness.c writes it:
@@ -40,51 +40,34 @@ typedef VirtMachineClass FamilyClass;
 #include "hw/ppc/spapr.h"
 #define FAMILY_TYPE TYPE_SPAPR_MACHINE
 typedef SpaprMachineClass FamilyClass;
+#elif defined(TARGET_RISCV64)
+/* tests/fixtures/riscv-virt: a family declared only in machines/. */
+#include "hw/riscv/virt.h"
+#define FAMILY_TYPE TYPE_RISCV_VIRT_MACHINE
+typedef RISCVVirtMachineClass FamilyClass;
 #else
 #error "no family for this target"
 #endif
 
 #include "harness_common.h"
+#include "standin.h"
 
 /* A symbol option, printed as the DSL writes its value. */
-struct symbol {
-    const void *address;
-    const char *name;
-};
-
-static void opt_symbol(const char *name, const void *value, const struct symbol *known,
-                       size_t n)
+static void opt_symbol(const char *name, const void *value)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (known[i].address == value) {
-            opt_string(name, known[i].name);
-            return;
-        }
-    }
-    if (value) {
+    const char *known = mtc_standin_symbol(value);
+
+    if (value && !known) {
         fprintf(stderr, "option %s: unknown symbol %p\n", name, value);
         exit(2);
     }
-    opt_string(name, NULL);
+    opt_string(name, known);
 }
 
-/* -- what the generated files name from QEMU's own sources ---------------------------- */
+/* -- what the generated files name from QEMU's other sources ------------------------- */
 
 #if defined(TARGET_S390X)
-S390CcwMachineClass *current_mc;
 bool css_migration_enabled = true;
-static int ccw_init_calls;
-
-void ccw_init(MachineState *machine)
-{
-    (void)machine;
-    ccw_init_calls++;
-}
-
-ram_addr_t s390_fixup_ram_size(ram_addr_t sz)
-{
-    return sz;
-}
 
 static const char *feat_names[] = {
 #define FEAT_NAME(name) "S390_FEAT_" #name,
@@ -120,40 +103,9 @@ void s390_set_qemu_cpu_model(uint16_t type, uint8_t gen, uint8_t ec_ga,
 }
 #endif
 
-#if defined(TARGET_PPC64)
-SpaprIrq spapr_irq_xics;
-SpaprIrq spapr_irq_xics_legacy;
-SpaprIrq spapr_irq_xive;
-SpaprIrq spapr_irq_dual;
-
-bool spapr_phb_placement(SpaprMachineState *spapr, uint32_t index, uint64_t *buid, hwaddr *pio,
-                         hwaddr *mmio32, hwaddr *mmio64, unsigned n_dma, uint32_t *liobns,
-                         Error **errp)
-{
-    (void)spapr, (void)index, (void)buid, (void)pio, (void)mmio32;
-    (void)mmio64, (void)n_dma, (void)liobns, (void)errp;
-    return true;
-}
-
-bool phb_placement_4_0(SpaprMachineState *spapr, uint32_t index, uint64_t *buid, hwaddr *pio,
-                       hwaddr *mmio32, hwaddr *mmio64, unsigned n_dma, uint32_t *liobns,
-                       Error **errp)
-{
-    return spapr_phb_placement(spapr, index, buid, pio, mmio32, mmio64, n_dma, liobns, errp);
-}
-#endif
-
 /* Every MachineClass field an option of machines/options.mtc names, and desc. */
 static void print_machine_options(MachineClass *mc)
 {
-#if defined(TARGET_S390X)
-    static const struct symbol fixups[] = {
-        { (const void *)s390_fixup_ram_size, "s390_fixup_ram_size" },
-    };
-#else
-    static const struct symbol fixups[] = { { NULL, NULL } };
-#endif
-
     opt_int("max-cpus", mc->max_cpus);
     opt_bool("hotpluggable-cpus", mc->has_hotpluggable_cpus);
     opt_bool("numa-mem-supported", mc->numa_mem_supported);
@@ -170,8 +122,7 @@ static void print_machine_options(MachineClass *mc)
     opt_string("hw-version", mc->hw_version);
     opt_bool("drawers-supported", mc->smp_props.drawers_supported);
     opt_bool("books-supported", mc->smp_props.books_supported);
-    opt_symbol("fixup-ram-size", (const void *)mc->fixup_ram_size, fixups,
-               G_N_ELEMENTS(fixups));
+    opt_symbol("fixup-ram-size", (const void *)mc->fixup_ram_size);
     opt_bool("ignore-memory-transaction-failures", mc->ignore_memory_transaction_failures);
     opt_int("minimum-page-bits", mc->minimum_page_bits);
     opt_bool("nvdimm-supported", mc->nvdimm_supported);
@@ -204,16 +155,6 @@ static void print_family_options(FamilyClass *fc)
     opt_bool("no-tcg-lpa2", fc->no_tcg_lpa2);
     opt_bool("smbios-old-sys-ver", fc->smbios_old_sys_ver);
 #elif defined(TARGET_PPC64)
-    static const struct symbol irqs[] = {
-        { &spapr_irq_xics, "&spapr_irq_xics" },
-        { &spapr_irq_xics_legacy, "&spapr_irq_xics_legacy" },
-        { &spapr_irq_xive, "&spapr_irq_xive" },
-        { &spapr_irq_dual, "&spapr_irq_dual" },
-    };
-    static const struct symbol placements[] = {
-        { (const void *)spapr_phb_placement, "spapr_phb_placement" },
-        { (const void *)phb_placement_4_0, "phb_placement_4_0" },
-    };
     const uint8_t *caps = fc->default_caps.caps;
 
     opt_bool("broken-host-serial-model", fc->broken_host_serial_model);
@@ -233,12 +174,11 @@ static void print_family_options(FamilyClass *fc)
     opt_int("cap-sbbc", caps[SPAPR_CAP_SBBC]);
     opt_int("cap-vsx", caps[SPAPR_CAP_VSX]);
     opt_bool("dr-phb-enabled", fc->dr_phb_enabled);
-    opt_symbol("irq", fc->irq, irqs, G_N_ELEMENTS(irqs));
+    opt_symbol("irq", fc->irq);
     opt_bool("legacy-irq-allocation", fc->legacy_irq_allocation);
     opt_bool("linux-pci-probe", fc->linux_pci_probe);
     opt_int("nr-xirqs", fc->nr_xirqs);
-    opt_symbol("phb-placement", (const void *)fc->phb_placement, placements,
-               G_N_ELEMENTS(placements));
+    opt_symbol("phb-placement", (const void *)fc->phb_placement);
     opt_bool("pre-4-1-migration", fc->pre_4_1_migration);
     opt_bool("pre-5-1-assoc-refpoints", fc->pre_5_1_assoc_refpoints);
     opt_bool("pre-5-2-numa-associativity", fc->pre_5_2_numa_associativity);
@@ -246,6 +186,8 @@ static void print_family_options(FamilyClass *fc)
     opt_int("rma-limit", (long long)fc->rma_limit);
     opt_bool("smp-threads-vsmt", fc->smp_threads_vsmt);
     opt_bool("update-dt-enabled", fc->update_dt_enabled);
+#elif defined(TARGET_RISCV64)
+    opt_bool("no-aia-migration", fc->no_aia_migration);
 #endif
 }
 
@@ -259,14 +201,16 @@ int main(void)
         MachineClass *mc = MACHINE_CLASS(fc);
         size_t len = strlen(info->name);
 
-        if (strcmp(info->parent, FAMILY_TYPE) != 0 || len <= suffix ||
-            strcmp(info->name + len - suffix, TYPE_MACHINE_SUFFIX) != 0) {
+        if (!is_machine_type(info)) {
+            continue;
+        }
+        if (strcmp(info->parent, FAMILY_TYPE) != 0) {
             fprintf(stderr, "unexpected type %s (parent %s)\n", info->name, info->parent);
             return 2;
         }
         mc->parent_class.type_name = info->name;
         mc->compat_props = g_ptr_array_new();
-        info->class_init((ObjectClass *)mc, NULL);
+        class_init_chain((ObjectClass *)mc, info);
 
         printf("machine %.*s\n", (int)(len - suffix), info->name);
         fputs("alias ", stdout);
@@ -279,12 +223,11 @@ int main(void)
         {
             MachineState machine = { { (ObjectClass *)mc } };
 
-            current_mc = NULL;
-            ccw_init_calls = 0;
+            mtc_standin_ccw_init_calls = 0;
             css_migration_enabled = true;
             mc->init(&machine);
-            printf("init %d %d %d\n", ccw_init_calls, current_mc == fc ? 1 : 0,
-                   css_migration_enabled ? 1 : 0);
+            printf("init %d %d %d\n", mtc_standin_ccw_init_calls,
+                   mtc_standin_current_mc() == fc ? 1 : 0, css_migration_enabled ? 1 : 0);
         }
 #endif
         puts("end");

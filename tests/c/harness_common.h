@@ -1,7 +1,8 @@
 /*
  * What both C harnesses share: the type registry that the stubbed
- * type_init() fills, and the printers whose output the tests compare with
- * the JSON backend (strings as hex, so any byte survives).
+ * type_init() fills, building a machine class the way QOM does (each
+ * parent's class_init first), and the printers whose output the tests
+ * compare with the JSON backend (strings as hex, so any byte survives).
  */
 #ifndef MTC_HARNESS_COMMON_H
 #define MTC_HARNESS_COMMON_H
@@ -21,6 +22,50 @@ void type_register_static(const TypeInfo *info)
         exit(2);
     }
     types[ntypes++] = info;
+}
+
+static const TypeInfo *find_type(const char *name)
+{
+    for (size_t i = 0; i < ntypes; i++) {
+        if (strcmp(types[i]->name, name) == 0) {
+            return types[i];
+        }
+    }
+    return NULL;
+}
+
+/* Run the class_init of `info`'s registered ancestors, then its own. */
+static void class_init_chain(ObjectClass *oc, const TypeInfo *info)
+{
+    const TypeInfo *parent = info->parent ? find_type(info->parent) : NULL;
+
+    if (parent) {
+        class_init_chain(oc, parent);
+    }
+    if (info->class_init) {
+        info->class_init(oc, NULL);
+    }
+}
+
+/* A machine type: not abstract, named <something>-machine. */
+static bool is_machine_type(const TypeInfo *info)
+{
+    size_t suffix = strlen(TYPE_MACHINE_SUFFIX);
+    size_t len = strlen(info->name);
+
+    return !info->abstract && len > suffix &&
+           strcmp(info->name + len - suffix, TYPE_MACHINE_SUFFIX) == 0;
+}
+
+/* What a binary with the ISA floppy controller and parallel port has. */
+ObjectClass *module_object_class_by_name(const char *typename)
+{
+    static ObjectClass present;
+
+    if (strcmp(typename, "isa-fdc") == 0 || strcmp(typename, "isa-parallel") == 0) {
+        return &present;
+    }
+    return NULL;
 }
 
 static void print_string(const char *s)

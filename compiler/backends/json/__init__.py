@@ -96,7 +96,13 @@ def machine_object(machine: ResolvedMachine) -> dict:
             for option in machine.host_options
         ]
     # Values only: where each is set is 'mtc explain's to show.
-    obj["options"] = {name: option.value for name, option in sorted(machine.options.items())}
+    # An `expr` option is C QEMU evaluates when it runs (isapc's no_floppy
+    # asks whether isa-fdc was built): it has no value to report here.
+    obj["options"] = {
+        name: option.value
+        for name, option in sorted(machine.options.items())
+        if option.decl.type != "expr"
+    }
     obj.update(cpu_model_fields(machine))
     return obj
 

@@ -1,8 +1,10 @@
 /*
  * Test stand-in for QEMU's include/hw/boards.h: the MachineClass fields the
- * generated options functions assign, MachineState, compat_props_add(), and
- * the versioned-machine macros (written afresh for two and three version
- * numbers: major.minor and major.minor.micro).
+ * generated options functions assign, MachineState, compat_props_add(), the
+ * versioned-machine macros (written afresh for two and three version
+ * numbers: major.minor and major.minor.micro), and, where QEMU declares the
+ * hw_compat arrays, the generated declarations, as `mtc qemu-swap` leaves
+ * QEMU's header.
  */
 #ifndef HW_BOARDS_H
 #define HW_BOARDS_H
@@ -49,6 +51,8 @@ typedef struct MachineClass {
     bool smbus_no_migration_support;
     bool option_rom_has_mr;
     bool rom_file_has_mr;
+    int no_floppy;
+    int no_parallel;
     uint64_t smbios_memory_device_size;
     SMPCompatProps smp_props;
     GPtrArray *compat_props;
@@ -99,5 +103,8 @@ static inline void compat_props_add(GPtrArray *arr, GlobalProperty props[], size
  */
 #define MACHINE_VER_DEPRECATION(...) do { } while (0)
 #define MACHINE_VER_DELETION(...) do { } while (0)
+
+/* QEMU's extern declarations of hw_compat_X_Y[], swapped. */
+#include "hw_compat.h"
 
 #endif

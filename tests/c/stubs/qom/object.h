@@ -1,7 +1,8 @@
 /*
  * Test stand-in for QEMU's include/qom/object.h: a type is registered from
  * a constructor (type_init, like QEMU's module_init) into a table that the
- * harness walks; the harness defines type_register_static().
+ * harness walks, running the class_init of each parent first, as QOM does;
+ * the harness defines type_register_static().
  */
 #ifndef QOM_OBJECT_H
 #define QOM_OBJECT_H
@@ -20,10 +21,14 @@ typedef struct Object {
 typedef struct TypeInfo {
     const char *name;
     const char *parent;
+    bool abstract;
     void (*class_init)(ObjectClass *klass, void *data);
 } TypeInfo;
 
 void type_register_static(const TypeInfo *info);
+
+/* The class of a type this binary has, or NULL; the harness defines it. */
+ObjectClass *module_object_class_by_name(const char *typename);
 
 #define MTC_STUB_TYPE_INIT(function) \
     static void __attribute__((constructor)) mtc_stub_init_ ## function(void) \

@@ -1,10 +1,11 @@
 /*
  * Test stand-in for QEMU's include/hw/i386/pc.h: PCMachineClass,
- * DEFINE_PC_VER_MACHINE and DEFINE_PC_MACHINE.  The macros keep QEMU's
- * shape (a class_init that runs the options function, then, for the
- * versioned one, sets is_default and alias; a TypeInfo; a registration
- * function run by type_init) but leave out what needs the rest of QEMU:
- * the machine init function and the deprecation macros.
+ * DEFINE_PC_VER_MACHINE and DEFINE_PC_MACHINE, and, where QEMU declares the
+ * pc_compat arrays, the generated declarations, as `mtc qemu-swap` leaves
+ * QEMU's header.  The macros keep QEMU's shape (a class_init that runs the
+ * options function and sets the init function, then, for the versioned
+ * one, is_default and alias; a TypeInfo; a registration function run by
+ * type_init) but leave out QEMU's deprecation macros.
  */
 #ifndef HW_PC_H
 #define HW_PC_H
@@ -39,13 +40,18 @@ typedef struct PCMachineClass {
 #define PC_MACHINE_CLASS(klass) ((PCMachineClass *)(klass))
 
 #define DEFINE_PC_VER_MACHINE(namesym, namestr, initfn, isdefault, malias, ...) \
+    static void MACHINE_VER_SYM(init, namesym, __VA_ARGS__)( \
+        MachineState *machine) \
+    { \
+        initfn(machine); \
+    } \
     static void MACHINE_VER_SYM(class_init, namesym, __VA_ARGS__)( \
         ObjectClass *oc, \
         void *data) \
     { \
         MachineClass *mc = MACHINE_CLASS(oc); \
-        (void)data; \
         MACHINE_VER_SYM(options, namesym, __VA_ARGS__)(mc); \
+        mc->init = MACHINE_VER_SYM(init, namesym, __VA_ARGS__); \
         mc->is_default = isdefault; \
         mc->alias = malias; \
     } \
@@ -65,8 +71,8 @@ typedef struct PCMachineClass {
     static void pc_machine_##suffix##_class_init(ObjectClass *oc, void *data) \
     { \
         MachineClass *mc = MACHINE_CLASS(oc); \
-        (void)data; \
         optsfn(mc); \
+        mc->init = initfn; \
     } \
     static const TypeInfo pc_machine_type_##suffix = { \
         .name = namestr TYPE_MACHINE_SUFFIX, \
@@ -78,5 +84,8 @@ typedef struct PCMachineClass {
         type_register_static(&pc_machine_type_##suffix); \
     } \
     type_init(pc_machine_init_##suffix)
+
+/* QEMU's extern declarations of pc_compat_X_Y[], swapped. */
+#include "pc_compat.h"
 
 #endif

@@ -69,19 +69,4 @@ typedef struct SpaprMachineClass {
 
 #define SPAPR_MACHINE_CLASS(klass) ((SpaprMachineClass *)(klass))
 
-/*
- * Not in QEMU's header: hw/ppc/spapr.c defines these (static) above its
- * versioned machines, the part generated/c/spapr_machines.c stands for.
- * Declared here so that part compiles on its own; the test harness
- * defines them.
- */
-bool spapr_phb_placement(SpaprMachineState *spapr, uint32_t index,
-                         uint64_t *buid, hwaddr *pio,
-                         hwaddr *mmio32, hwaddr *mmio64,
-                         unsigned n_dma, uint32_t *liobns, Error **errp);
-bool phb_placement_4_0(SpaprMachineState *spapr, uint32_t index,
-                       uint64_t *buid, hwaddr *pio,
-                       hwaddr *mmio32, hwaddr *mmio64,
-                       unsigned n_dma, uint32_t *liobns, Error **errp);
-
 #endif

@@ -18,14 +18,4 @@ typedef struct S390CcwMachineClass {
 
 #define S390_CCW_MACHINE_CLASS(klass) ((S390CcwMachineClass *)(klass))
 
-/*
- * Not in QEMU's header: hw/s390x/s390-virtio-ccw.c defines these (static)
- * above its versioned machines, the part generated/c/s390_ccw_machines.c
- * stands for.  Declared here so that part compiles on its own; the test
- * harness defines them.
- */
-void ccw_init(MachineState *machine);
-extern S390CcwMachineClass *current_mc;
-ram_addr_t s390_fixup_ram_size(ram_addr_t sz);
-
 #endif

@@ -1,0 +1,197 @@
+"""C text as QEMU writes it: string literals, comments, banners, #include
+lines, compat entries and compat_props_add() calls."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from functools import lru_cache
+
+from ...model import MACRO_RE, CompatEntry
+from .conditions import CBackendError, wrap_lines
+
+MAX_LINE = 80
+
+_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# Printable ASCII but for the double quote, the question mark and the backslash.
+_PLAIN_STRING_RE = re.compile(r"[\x20\x21\x23-\x3e\x40-\x5b\x5d-\x7e]*\Z")
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t"}
+_DEFINED_RE = re.compile(r"defined\(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+@lru_cache(maxsize=4096)
+def c_string(text: str) -> str:
+    """A C string literal holding exactly the UTF-8 bytes of `text`.
+
+    Other control characters and non-ASCII are written as 3-digit octal
+    escapes, one per UTF-8 byte: an octal escape stops after 3 digits, so a
+    following digit is never swallowed (as it would be by \\x).  A '?' after a
+    '?' is escaped so no trigraph can form.
+    """
+    if _PLAIN_STRING_RE.match(text):
+        return f'"{text}"'
+    out = ['"']
+    previous = ""
+    for char in text:
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif char == "?":
+            out.append("\\?" if previous == "?" else "?")
+        elif " " <= char <= "~":
+            out.append(char)
+        elif char == "\0":
+            raise CBackendError("a C string cannot hold a NUL character")
+        else:
+            out.extend(f"\\{byte:03o}" for byte in char.encode("utf-8"))
+        previous = char
+    out.append('"')
+    return "".join(out)
+
+
+def where(node) -> str:
+    return f"{node.location.file}:{node.location.line}"
+
+
+def c_string_at(text: str, location) -> str:
+    """c_string(), with the source location in its error."""
+    try:
+        return c_string(text)
+    except CBackendError as exc:
+        raise CBackendError(f"{location.file}:{location.line}: {exc}") from None
+
+
+def c_comment_text(text: str) -> str:
+    """`text` made safe inside /* ... */: it can neither end the comment nor
+    open a nested one (gcc -Wcomment), and it stays on one line."""
+    text = "".join(char if char >= " " or char == "\t" else " " for char in text)
+    text = text.replace("*/", "* /").replace("/*", "/ *")
+    return text.strip()
+
+
+def is_identifier(name: str) -> bool:
+    return bool(_IDENT_RE.match(name))
+
+
+def c_ident(name: str, what: str, location=None) -> str:
+    """A C identifier for a DSL name: QEMU's names use '_' where ours use '-'."""
+    ident = name.replace("-", "_")
+    if not is_identifier(ident):
+        place = f"{location.file}:{location.line}: " if location is not None else ""
+        raise CBackendError(f"{place}{what} '{name}' cannot be written as a C identifier")
+    return ident
+
+
+def macro_expr(text: str) -> tuple[str, list[str]]:
+    """QEMU's C for a name with ${MACRO} parts: "EPYC-${TYPE_X86_CPU}" is
+    "EPYC-" TYPE_X86_CPU.  Returns the expression and the macros it names."""
+    if "${" not in text:
+        return c_string(text), []
+    parts = []
+    macros = []
+    position = 0
+    for match in MACRO_RE.finditer(text):
+        if match.start() > position:
+            parts.append(c_string(text[position : match.start()]))
+        parts.append(match.group(1))
+        macros.append(match.group(1))
+        position = match.end()
+    if position < len(text):
+        parts.append(c_string(text[position:]))
+    return " ".join(parts), macros
+
+
+def entry_fields(entry: CompatEntry, names: set[str], trailing_comma: bool = False) -> str:
+    """{ driver, property, value[, .optional = true] }, the driver and
+    property as written (TYPE_PCI_DEVICE where machines/ names the macro)."""
+    try:
+        driver, used = macro_expr(entry.c_driver or entry.driver)
+        prop, used_in_prop = macro_expr(entry.c_property or entry.property)
+        fields = [driver, prop, c_string(entry.value)]
+    except CBackendError as exc:
+        raise CBackendError(f"{where(entry)}: {exc}") from None
+    names.update(used, used_in_prop)
+    if entry.optional:
+        fields.append(".optional = true")
+    return f"{{ {', '.join(fields)}{',' if trailing_comma else ''} }}"
+
+
+def with_comment(entry, line: str) -> str:
+    """The entry's DSL comment carried onto (or above) its line."""
+    if entry.comment and not entry.comment_above:
+        line += f" /* {c_comment_text(entry.comment)} */"
+    if entry.comment and entry.comment_above:
+        indent = line[: len(line) - len(line.lstrip())]
+        line = f"{indent}/* {c_comment_text(entry.comment)} */\n{line}"
+    return line
+
+
+def entry_line(entry: CompatEntry, names: set[str], trailing_comma: bool = False) -> str:
+    return with_comment(entry, f"    {entry_fields(entry, names, trailing_comma)},")
+
+
+def banner(sources: list[str], *notes: str) -> str:
+    text = f"generated by mtc from {', '.join(sources)}; do not edit"
+    lines = textwrap.wrap(
+        c_comment_text(text), width=MAX_LINE - 3, break_long_words=False, break_on_hyphens=False
+    )
+    for note in notes:
+        lines.append("")
+        lines.extend(
+            textwrap.wrap(
+                c_comment_text(note),
+                width=MAX_LINE - 3,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
+    body = "\n".join(f" * {line}" if line else " *" for line in lines)
+    return f"/*\n{body}\n */"
+
+
+def block_comment(text: str, indent: str) -> list[str]:
+    """/* text */ on one line if it fits, else QEMU's multi-line form."""
+    text = c_comment_text(text)
+    line = f"{indent}/* {text} */"
+    if len(line) <= MAX_LINE:
+        return [line]
+    width = MAX_LINE - len(indent) - 3
+    body = textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False)
+    return [f"{indent}/*", *(f"{indent} * {part}" for part in body), f"{indent} */"]
+
+
+def include_line(header: str, macro: bool = False) -> str:
+    if macro or header.startswith("<"):
+        return f"#include {header}"
+    return f'#include "{header}"'
+
+
+def include_lines(unconditional, conditional=()) -> list[str]:
+    """#include lines: `unconditional` (header, is a macro) in order, then
+    (condition, (header, is a macro)) pairs, consecutive equal conditions in
+    one #if."""
+    lines = []
+    seen = set()
+    for header, macro in unconditional:
+        if header not in seen:
+            seen.add(header)
+            lines.append(include_line(header, macro))
+    lines += wrap_lines(
+        (condition, include_line(header, macro))
+        for condition, (header, macro) in conditional
+        if header not in seen
+    )
+    return lines
+
+
+def condition_names(condition) -> list[str]:
+    """The macros a preprocessor condition tests (CONFIG_XEN in defined(CONFIG_XEN))."""
+    key = condition.key
+    return _DEFINED_RE.findall(key) if key else []
+
+
+def compat_props_add(array: str, param: str, length: str | None = None) -> str:
+    length = length or f"{array}_len"
+    line = f"    compat_props_add({param}->compat_props, {array}, {length});"
+    if len(line) <= MAX_LINE:
+        return line
+    return f"    compat_props_add({param}->compat_props,\n                     {array}, {length});"
