@@ -57,6 +57,9 @@ def test_wheel_holds_the_runtime_files_under_mtc(dists):
     assert "mtc/grammar/mtc.lark" in names
     assert "mtc/backends/json/machines.schema.json" in names
     assert any(n.startswith("mtc/backends/c/") and n.endswith(".j2") for n in names)
+    # The templates compiled ahead, which a build loads (backends/c/templates.py).
+    assert "mtc/backends/c/compiled/MANIFEST.json" in names
+    assert any(n.startswith("mtc/backends/c/compiled/tmpl_") for n in names)
     assert not any(n.startswith("compiler/") for n in names)
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(dists["wheel"]).read(metadata).decode()
@@ -106,6 +109,11 @@ def test_installed_mtc_builds_a_copy_byte_for_byte(installed, tmp_path):
 
 def test_no_top_level_compiler_package_is_installed(installed, tmp_path):
     probe = "import importlib.util as u; print(u.find_spec('compiler'), u.find_spec('mtc').origin)"
+    loader = (
+        "import jinja2; from mtc.backends.c import templates; "
+        "print(type(templates._environment().loader).__name__)"
+    )
+    assert run([installed / "python", "-c", loader], tmp_path).stdout.strip() == "ModuleLoader"
     found = run([installed / "python", "-c", probe], tmp_path).stdout.split()
     assert found[0] == "None"
     assert "site-packages/mtc/__init__.py" in found[1]
