@@ -82,6 +82,9 @@ class ResolvedMachine:
     # cpumodels.MachineCpuModels: effective CPU-model defaults (s390x only).
     cpu_models: object | None = None
     vendor: bool = False  # declared by a vendor overlay (overlay.py)
+    # How many of compat_props are its parent's, in the parent's order: a
+    # machine's list is its parent's plus its own sets' entries.
+    inherited: int = 0
 
     @property
     def guard(self) -> Guard | None:
@@ -200,6 +203,9 @@ class Resolver:
                 if not self.builds(machine.guard, target):
                     continue
                 props, options, host_options = self.machine_state(machine, target)
+                inherited = 0
+                if machine.parent is not None:
+                    inherited = len(self.machine_state(machine.parent, target)[0])
                 manual = family.manual_lifecycle
                 if machine.alias is None:
                     alias = None
@@ -222,6 +228,7 @@ class Resolver:
                         compat_props=props,
                         options=options,
                         host_options=host_options,
+                        inherited=inherited,
                         vendor=self.corpus.is_vendor(machine.location),
                     )
                 )

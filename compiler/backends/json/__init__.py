@@ -43,8 +43,11 @@ def compat_sets(resolved_target: ResolvedTarget) -> dict:
     """Every set the target's machines apply -> its release: family-wide
     sets first, then by scope and release."""
     sets = {}
+    listed = {id(m.machine) for m in resolved_target.machines}
     for machine in resolved_target.machines:
-        for prop in machine.compat_props:
+        # What its parent applies, the parent (listed too) contributes.
+        start = machine.inherited if id(machine.machine.parent) in listed else 0
+        for prop in machine.compat_props[start:]:
             sets[id(prop.compat)] = prop.compat
     ordered = sorted(sets.values(), key=lambda c: (c.version is not None, c.scope, c.version))
     return {c.c_name: {"release": str(c.version) if c.version else None} for c in ordered}
@@ -196,22 +199,31 @@ def render_target(
     # Machines indented one step less than nesting would have them: the
     # compat entries are most of the file.
     out.append('  "machines": [')
+    # Each machine's compat lines, to build its children's on: a machine's
+    # entries are its parent's followed by its own (resolve.py).
+    rendered: dict[int, tuple[str, int]] = {}
     for index, machine in enumerate(resolved_target.machines):
         out.append(",\n  {\n" if index else "\n  {\n")
         for key, value in machine_object(machine).items():
             out.append(f"    {_encode_key(key)}: {_encode(value)},\n")
-        lines = []
-        for prop in machine.compat_props:
+        props = machine.compat_props
+        parent = rendered.get(id(machine.parent)) if machine.parent is not None else None
+        start, parts = 0, []
+        if parent is not None and parent[1] == machine.inherited and parent[1]:
+            start, parts = parent[1], [parent[0]]
+        for prop in props[start:]:
             key = (id(prop.entry), prop.driver)
             line = encoded.get(key)
             if line is None:
                 line = encoded[key] = json.dumps(
                     prop_object(prop), ensure_ascii=False, separators=(",", ":")
                 )
-            lines.append(line)
-        if lines:
+            parts.append(line)
+        text = ",\n      ".join(parts)
+        rendered[id(machine.machine)] = (text, len(props))
+        if props:
             out.append('    "compat-props": [\n      ')
-            out.append(",\n      ".join(lines))
+            out.append(text)
             out.append("\n    ]\n  }")
         else:
             out.append('    "compat-props": []\n  }')
