@@ -1,4 +1,4 @@
-"""The release workflow: new-version, lifecycle, abi-check, diff, explain, verify.
+"""The release workflow: new-version, release, lifecycle, abi-check, diff, explain, verify.
 
 Each command is a module with NAME, add_parser(subparsers, common) and
 run(args).  cli.py lists them from COMMANDS below and imports a module only
@@ -12,6 +12,7 @@ import importlib
 # command -> (module, one-line help shown by `mtc --help`)
 COMMANDS = {
     "new-version": ("newversion", "open release X.Y: its release line, compat sets and machines"),
+    "release": ("release", "date a planned release: it is out"),
     "lifecycle": (
         "lifecycle_report",
         "what is deprecated and due for deletion at a release, and what comes next",

@@ -133,7 +133,7 @@ def run(args) -> int:
             a = common.find_machine(current, args.a, target)
             b = common.find_machine(current, args.b, target)
             return emit(args, Side(current, a, a.name), Side(current, b, b.name))
-        with common.base_tree(args, project) as (label, base):
+        with common.base_tree(args, project) as (label, base, _):
             base = common.view_at(base, args.at)
             b_name = args.b or args.a
             target = pick_target(base, current, args.a, b_name, args.target)

@@ -103,8 +103,13 @@ as QEMU's X_CPU_TYPE_NAME("model") (CPU_TYPE_NAME_MACROS), and a plain one
 ending in "-arm-cpu" as ARM_CPU_TYPE_NAME("model").
 
 Not written: option assignments under a host guard (a CBackendError: a
-machine class is built once, before any host is known), and the deprecation
-of versioned machines, which QEMU's MACHINE_VER_DEPRECATION derives itself.
+machine class is built once, before any host is known), the deprecation
+versioned machines get from QEMU's policy, which MACHINE_VER_DEPRECATION
+derives itself (an explicit one is m->deprecation_reason in the options
+function, as QEMU writes it), and machine types removed at or before the
+current release (QEMU deletes their code).  Machine types due for deletion
+keep their DEFINE line: MACHINE_VER_DELETION in QEMU's macros decides, at
+QEMU's build, whether they are registered.
 """
 
 from __future__ import annotations
@@ -1188,6 +1193,27 @@ def cpu_statements(lines: list[str]) -> tuple[list[Stmt], list[Stmt]]:
     return decls, body
 
 
+def removed_by(machine: Machine, release) -> bool:
+    """Removed at or before `release`: QEMU's source no longer has its code."""
+    return (
+        machine.removed is not None
+        and release is not None
+        and (machine.removed[0].release <= release.release)
+    )
+
+
+def deprecation_stmts(machine: Machine, corpus: Corpus, style: FamilyStyle) -> list[Stmt]:
+    """m->deprecation_reason = "..." for the machine's own explicit
+    deprecation, in its options function as QEMU writes it: the older
+    machines whose options functions call this one inherit it, and
+    MACHINE_VER_DEPRECATION, run after it, replaces it once QEMU's policy
+    deprecates the machine (lifecycle.py resolves the same way)."""
+    dep = lifecycle.own_deprecation(machine, corpus.current_release)
+    if dep is None:
+        return []
+    return [assignment(f"{style.param}->deprecation_reason", c_string_at(dep.reason, dep.location))]
+
+
 class MachineFiles:
     """Every machine of every styled family, where it exists and where its
     options function is needed."""
@@ -1198,9 +1224,14 @@ class MachineFiles:
         self.placement = SetPlacement.of(corpus)
         self.machines: dict[str, list[Machine]] = {}
         self.home: dict[int, tuple[Family, FamilyStyle]] = {}
+        current = corpus.current_release
         for family, style in self.families:
             machines = sorted(
-                (m for m in corpus.machines if m.family == family.name and m.name),
+                (
+                    m
+                    for m in corpus.machines
+                    if m.family == family.name and m.name and not removed_by(m, current)
+                ),
                 key=lambda m: (m.version is not None, m.version or ()),
                 reverse=True,
             )
@@ -1515,6 +1546,7 @@ class FileWriter:
                 call = []  # the IMPL macro's class_init calls the base function
             stmts = [*call, *self.compat_stmts(machine.compat, style)]
             stmts += self.own_family_desc(machine, family, style)
+            stmts += deprecation_stmts(machine, self.corpus, style)
             stmts += option_stmts(machine.options, self.corpus, style)
             self.note_symbols(machine.options)
             if style.instance_sym:
@@ -1613,15 +1645,7 @@ class FileWriter:
                 facts.append(assignment(f"{param}->alias", c_string_at(alias, machine.location)))
             if machine.default is not None:
                 facts.append(assignment(f"{param}->is_default", "true"))
-            reason = lifecycle.deprecation_reason(
-                machine, corpus.lifecycle, corpus.current_release, family.manual_lifecycle
-            )
-            if reason is not None:
-                facts.append(
-                    assignment(
-                        f"{param}->deprecation_reason", c_string_at(reason, machine.location)
-                    )
-                )
+            facts += deprecation_stmts(machine, corpus, style)
             facts += option_stmts(machine.options, corpus, style)
             self.note_symbols(machine.options)
             if machine.parent is not None:
