@@ -27,6 +27,7 @@ from ..versions import Version
 from . import abi_registry, common
 from .common import spans
 from .abi_rules import Rules
+from .abi_states import StateTable
 
 NAME = "abi-check"
 
@@ -189,6 +190,7 @@ class Report:
     skipped: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     sources: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # side -> file -> lines
     base_prefix: str = ""  # how a base location is shown: "HEAD:" or "../old/"
+    options: dict[str, bool] = field(default_factory=dict)  # --config given
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -320,8 +322,9 @@ class Checker:
                 compared.append(name)
                 pairs.append((old, new))
                 first = len(report.findings)
-                if base_states.get(old) != new_states.get(new):
-                    self.compare_states(report, target_name, old, new)
+                found = base_states.delta(old, new_states, new)
+                if found:
+                    self.compare_states(report, target_name, old, found)
                 self.compare_flags(report, target_name, old, new)
                 if old.vendor or new.vendor:
                     for finding in report.findings[first:]:
@@ -346,8 +349,7 @@ class Checker:
             return f"release {release}{when} is not out as of {self.rules.as_of.isoformat()}"
         return None
 
-    def compare_states(self, report: Report, target: str, old: ResolvedMachine, new):
-        found = common.delta(old, new)
+    def compare_states(self, report: Report, target: str, old: ResolvedMachine, found):
         for (driver, prop), before, after in found.props:
             if not before.is_set:
                 entry = representative(after)
@@ -428,8 +430,13 @@ class Checker:
             return
         pins = abi_registry.Pins(self.new, target)
         for change in found:
+            # An unversioned machine type (isapc) promises no ABI across
+            # releases: QEMU gives it no compat sets to pin anything in.
             reached = [
-                (old, new) for old, new in pairs if not pins.pinned(change, states.pinned_keys(new))
+                (old, new)
+                for old, new in pairs
+                if old.machine.version is not None
+                and not pins.pinned(change, states.pinned_keys(new))
             ]
             if not reached:
                 continue
@@ -442,10 +449,12 @@ class Checker:
                 if change.introduced is not None:
                     what += f" in {change.introduced}"
                 why = "released machine types that do not pin it change"
-            pin = change.old if change.old is not None else "the old behaviour"
+            if change.old is not None:
+                pin = f'pin {change.subject} = "{change.old}" in {where}'
+            else:
+                pin = f"pin the old behaviour in {where}"
             reason = (
-                f"{change.subject} {what}: {why}; pin it in {where} "
-                f'({change.subject} = "{pin}"), or declare it '
+                f"{change.subject} {what}: {why}; {pin}, or declare it "
                 f"'property {change.subject} not-guest-visible \"why\"'"
             )
             base = {"default": change.old, "type": change.qom_type}
@@ -491,61 +500,6 @@ class Checker:
                             location=loc_text(new.location),
                         )
                     )
-
-
-class StateTable:
-    """Each machine type's effective compat properties and options as plain
-    values, built down each chain from the parent's: equal tables mean
-    nothing of the machine type changed, so most subjects cost one
-    dictionary comparison."""
-
-    def __init__(self, resolved_target):
-        self.by_machine = {
-            id(m.machine): m for m in [*resolved_target.machines, *resolved_target.gone]
-        }
-        self._props: dict[int, dict] = {}
-
-    def props(self, machine: ResolvedMachine) -> dict:
-        key = id(machine.machine)
-        found = self._props.get(key)
-        if found is not None:
-            return found
-        parent = self.by_machine.get(id(machine.parent)) if machine.parent is not None else None
-        # resolve.py builds a machine's list on its parent's: the same objects first.
-        if parent is not None and extends(machine.compat_props, parent.compat_props):
-            state, start = dict(self.props(parent)), len(parent.compat_props)
-        else:
-            state, start = {}, 0
-        for prop in machine.compat_props[start:]:
-            key2 = (prop.driver, prop.property)
-            if prop.guard is None:
-                state[key2] = ((prop.value, prop.optional), ())
-            else:
-                winner, guarded = state.get(key2, (None, ()))
-                state[key2] = (winner, guarded + ((prop.value, prop.optional, str(prop.guard)),))
-        self._props[key] = state
-        return state
-
-    def get(self, machine: ResolvedMachine) -> tuple:
-        options = {
-            name: (json.dumps(o.value), str(common.guard_of(o) or ""))
-            for name, o in machine.options.items()
-        }
-        host = tuple(
-            (o.name, json.dumps(o.value), str(common.guard_of(o) or ""))
-            for o in machine.host_options
-        )
-        return self.props(machine), options, host
-
-    def pinned_keys(self, machine: ResolvedMachine):
-        """(driver, property) pairs set on every host."""
-        return {key for key, (winner, _) in self.props(machine).items() if winner is not None}
-
-
-def extends(props: list, parent: list) -> bool:
-    if len(props) < len(parent):
-        return False
-    return not parent or (props[0] is parent[0] and props[len(parent) - 1] is parent[-1])
 
 
 def representative(state: common.State):
@@ -649,10 +603,10 @@ def render(report: Report, verbose: bool) -> str:
         f"  base: newest release {report.base_newest}, newest out as of "
         f"{report.as_of.isoformat()}: {released}"
     )
-    if report.config:
+    if report.options:
         out.append(
-            "  built with "
-            + ", ".join(f"{k}={'on' if v else 'off'}" for k, v in report.config.items())
+            "  both built with "
+            + ", ".join(f"{k}={'on' if v else 'off'}" for k, v in report.options.items())
         )
     for target, names in report.compared.items():
         counts = {s: 0 for s in SEVERITIES}
@@ -792,6 +746,8 @@ def read_sources(root: Path, corpus) -> dict[str, list[str]]:
 
 
 def run(args) -> int:
+    from ..cli import parse_config
+
     if args.base is None and args.base_dir is None:
         raise common.usage_error("give the base to compare with: --base REV or --base-dir DIR")
     as_of = None
@@ -817,6 +773,7 @@ def run(args) -> int:
                 targets=[args.target] if args.target else None,
                 root=project.root,
             )
+            report.options = parse_config(args.config)
             report.sources["base"] = read_sources(base_root, base.corpus)
             report.base_prefix = (
                 f"{args.base}:" if args.base is not None else f"{args.base_dir.rstrip('/')}/"

@@ -394,13 +394,16 @@ def delta(a: ResolvedMachine, b: ResolvedMachine) -> Delta:
         for key in sorted(set(pa) | set(pb))
         if pa.get(key, State()).signature("property") != pb.get(key, State()).signature("property")
     ]
+    return Delta(props, delta_options(a, b))
+
+
+def delta_options(a: ResolvedMachine, b: ResolvedMachine) -> list:
     oa, ob = option_states(a), option_states(b)
-    options = [
+    return [
         (name, oa.get(name, State()), ob.get(name, State()))
         for name in sorted(set(oa) | set(ob))
         if oa.get(name, State()).signature("option") != ob.get(name, State()).signature("option")
     ]
-    return Delta(props, options)
 
 
 def add_base_arguments(parser, what: str) -> None:
