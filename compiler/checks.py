@@ -700,7 +700,7 @@ class Checker:
             if policy.enforce_deletion is not None and delete is None:
                 self.diags.error(
                     policy.enforce_deletion,
-                    "the lifecycle policy enforces deletion but says of none when it is due "
+                    "the lifecycle policy enforces deletion without saying when it is due "
                     "(add delete-after N)",
                 )
         for machine in self.corpus.machines:

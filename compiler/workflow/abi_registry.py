@@ -215,11 +215,14 @@ def pin_set(new, change: RegistryChange, machines) -> str:
     scope = "hw"
     if not everywhere:
         shared = None
-        for machine in machines:
-            scopes = {ref.scope for ref in machine.machine.compat if ref.version is not None}
-            for member in machine.machine.chain():
-                scopes |= {ref.scope for ref in member.compat if ref.version is not None}
-            scopes.discard("hw")
+        for family in {machine.family.name for machine in machines}:
+            scopes = {
+                ref.scope
+                for member in corpus.machines
+                if member.family == family
+                for ref in member.compat
+                if ref.version is not None and ref.scope != "hw"
+            }
             shared = scopes if shared is None else shared & scopes
         if shared:
             scope = sorted(shared)[0]
