@@ -649,17 +649,24 @@ class Checker:
         # Its own deprecation, else the one it inherits from a newer machine.
         dep = next((m.deprecated for m in reversed(machine.chain()) if m.deprecated), None)
         since = dep.since if dep is not None else None
-        if dep is None and policy and policy.deprecate_after and not manual:
+        if since is None and policy and policy.deprecate_after and not manual:
             # Deprecated by the automatic policy: notice runs from then.
             since = lifecycle.first_expired(
                 policy.deprecate_after, machine.version, [*releases, removed]
             )
         if since is None:
-            self.diags.error(
-                location,
-                f"{machine.name} is removed without a deprecation: "
-                "write 'deprecated since X.Y \"reason\"' first",
-            )
+            if dep is not None:
+                self.diags.error(
+                    location,
+                    f"{machine.name} is removed in {removed}, but its deprecation says no "
+                    "release: write 'deprecated since X.Y \"reason\"' to count the notice from",
+                )
+            else:
+                self.diags.error(
+                    location,
+                    f"{machine.name} is removed without a deprecation: "
+                    "write 'deprecated since X.Y \"reason\"' first",
+                )
             return
         notice = policy.removal_notice if policy else 2
         # Releases of notice: the declared ones and, past them, QEMU's numbering.

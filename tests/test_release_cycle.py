@@ -359,3 +359,49 @@ def test_diff_all_machine_types_of_a_family_as_csv():
     ):
         result = run_mtc("diff", *argv)
         assert result.returncode == 2 and message in result.stderr, (argv, result.stderr)
+
+
+def test_the_c_of_removed_and_deprecated_machines_compiles_and_agrees(repo, tmp_path):
+    """gcc builds the C of a tree where pc-q35-2.4 is removed (in 10.0) and
+    pc-q35-9.0 explicitly deprecated; the harness registers exactly the
+    machine types of the JSON, each with the JSON's deprecation reason where
+    QEMU's policy does not set one (tests/c stubs MACHINE_VER_DEPRECATION)."""
+    from test_c_backend import (
+        assert_harness_agrees_with_json,
+        compile_harness,
+        compile_tables,
+        config_defines,
+        parse_harness,
+        run,
+    )
+
+    edit(
+        repo,
+        "machines/x86/pc-q35.mtc",
+        "machine pc-q35 2.4 {",
+        "machine pc-q35 2.4 {\n    removed 10.0",
+    )
+    edit(
+        repo,
+        "machines/x86/pc-q35.mtc",
+        "machine pc-q35 9.0 {",
+        'machine pc-q35 9.0 {\n    deprecated "use pc-q35-9.1 or newer"',
+    )
+    mtc(repo, "build")
+    generated = repo / "generated"
+    out = tmp_path / "cbuild"
+    out.mkdir()
+    target = "x86_64"
+    files = ["pc_piix_machines.c", "pc_q35_machines.c"]
+    tables = compile_tables(generated / "c", out, target)
+    program = compile_harness(
+        generated / "c", out, target, tables, files, config_defines(generated, target)
+    )
+    walked = parse_harness(run(program))
+    assert "pc-q35-2.4" not in walked and "pc-q35-2.5" in walked
+    assert_harness_agrees_with_json(walked, generated, target)
+    machines = machines_json(repo, target)
+    for name in ("pc-q35-9.0", "pc-q35-8.2", "pc-q35-7.1"):
+        reason = walked[name]["options"]["deprecation-reason"]
+        assert reason == machines[name]["deprecation-reason"] == "use pc-q35-9.1 or newer"
+    assert walked["pc-q35-9.1"]["options"].get("deprecation-reason") is None

@@ -174,11 +174,24 @@ class Pins:
     def __init__(self, resolved, target: str):
         self.registry = qomcheck.registry_for(resolved.corpus, target)
         self._ancestors: dict[str, frozenset[str]] = {}
+        self._subtypes: dict[tuple[str, str], list[str]] = {}
 
     def ancestors(self, driver: str) -> frozenset[str]:
         found = self._ancestors.get(driver)
         if found is None:
             found = self._ancestors[driver] = frozenset(self.registry.ancestors(driver))
+        return found
+
+    def subtypes(self, change: RegistryChange) -> list[str]:
+        """The concrete subtypes that get the property from change.driver."""
+        key = (change.driver, change.property)
+        found = self._subtypes.get(key)
+        if found is None:
+            found = self._subtypes[key] = [
+                d
+                for d in self.registry.descendants(change.driver, concrete_only=True)
+                if self.registry.property_owner(d, change.property) == change.driver
+            ]
         return found
 
     def pinned(self, change: RegistryChange, keys) -> bool:
@@ -188,11 +201,7 @@ class Pins:
         prop = change.property
         if any((a, prop) in keys for a in self.ancestors(change.driver)):
             return True
-        subtypes = [
-            d
-            for d in self.registry.descendants(change.driver, concrete_only=True)
-            if self.registry.property_owner(d, prop) == change.driver
-        ]
+        subtypes = self.subtypes(change)
         return bool(subtypes) and all(
             any((a, prop) in keys for a in self.ancestors(d)) for d in subtypes
         )
