@@ -1,15 +1,18 @@
 """The ABI gate against single mutations of released machine types.
 
-The base is the project's machines/ after `mtc new-version 10.1` (planned),
-the state of a tree during QEMU's 10.1 development cycle.  Each mutation is
+The base is the project's machines/ after `mtc new-version` of the next
+release (10.1, planned): the state of a tree during QEMU's development
+cycle.  Each mutation is
 one edit a maintainer could make by mistake: a compat value changed, an
 entry deleted, an entry moved to the neighbouring release's set, an option
 changed, deleted, added or given a new family default, a property new in
-10.1 with a default and no pin, a default changed by a re-imported registry.
+the next release with a default and no pin, a default changed by a
+re-imported registry.
 Each must make `abi-check` fail without --strict.  Three kinds of correct
-edits must pass: new-version itself, properties new in 10.1 pinned in
-hw_compat_10_0 (or pc_compat_10_0), and registry default changes pinned the
-same way; so must the QEMU 8.0 tree of tests/fixtures against machines/.
+edits must pass: new-version itself, properties new in the next release
+pinned in the previous release's set (hw_compat_10_0), and registry default
+changes pinned the same way; so must the QEMU 8.0 tree of tests/fixtures
+against machines/.
 
 Whether an entry or option mutation changes a released machine type at all
 is decided from the resolved machine types (the effective compat properties
@@ -30,14 +33,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_mtc
+from conftest import ROOT, date_open_release, open_next_release
 
 from mtc import parser, pipeline, qomcheck, qomfiles
 from mtc.diagnostics import Diagnostics
 from mtc.workflow import abi
 
 FIXTURE = ROOT / "tests" / "fixtures" / "qemu-8.0"
-AS_OF = date(2025, 6, 1)  # 10.0 is out; 10.1 is planned either way
+AS_OF = date.max  # every dated release is out; the planned one never is
 XEN = {"CONFIG_XEN": True}
 BOOL_FLIP = {"on": "off", "off": "on", "true": "false", "false": "true"}
 
@@ -85,10 +88,9 @@ class Trees:
 def trees(tmp_path_factory, monkeypatch_module):
     root = tmp_path_factory.mktemp("mutations") / "project"
     shutil.copytree(ROOT / "machines", root / "machines")
-    before = Trees(root)
-    before_resolved = before.compile()
-    result = run_mtc("new-version", "10.1", "--root", str(root))
-    assert result.returncode == 0, result.stderr
+    date_open_release(root)  # the live tree may have opened 10.1 already
+    before_resolved = Trees(root).compile()
+    cycle = open_next_release(root)
     cache: dict = {}
     real = parser.parse_text
 
@@ -112,6 +114,7 @@ def trees(tmp_path_factory, monkeypatch_module):
 
     monkeypatch_module.setattr(qomfiles, "_read_registry_doc", read_registry_doc)
     tree = Trees(root)
+    tree.cycle = cycle
     base, base_xen = tree.compile(), tree.compile(config=XEN)
     assert None not in (before_resolved, base, base_xen)
     return tree, base, base_xen, before_resolved
@@ -464,7 +467,8 @@ def new_properties(trees: Trees, resolved, pinned: bool) -> list[Mutation]:
     for index, name in enumerate(property_types(resolved, 20 if not pinned else 12)):
         qom_type, default, old = ("bool", "on", "off") if index % 2 == 0 else ("uint32", "64", "32")
         prop = f"x-mutation-{index}"
-        decl = f'\nqom-type {name} {{ {prop} {qom_type} default "{default}" since 10.1 }}\n'
+        since = trees.cycle.new
+        decl = f'\nqom-type {name} {{ {prop} {qom_type} default "{default}" since {since} }}\n'
         files = {DECLARATIONS: text + decl}
         if pinned:
             pin = f'    {name}.{prop} = "{old}"\n'
@@ -472,7 +476,7 @@ def new_properties(trees: Trees, resolved, pinned: bool) -> list[Mutation]:
         out.append(
             Mutation(
                 "new-property-pinned" if pinned else "new-property",
-                f"{name}.{prop} ({qom_type}, default {default}) new in 10.1",
+                f"{name}.{prop} ({qom_type}, default {default}) new in {since}",
                 files,
                 effect_by_construction=True,
             )
@@ -585,7 +589,7 @@ def test_correct_changes_pass(trees):
 
 
 def test_the_qemu_8_0_tree_against_machines_has_no_errors(trees):
-    _, _, _, current = trees
+    current = pipeline.compile_project(pipeline.Project(ROOT), Diagnostics())
     old = pipeline.compile_project(pipeline.Project(FIXTURE), Diagnostics())
     report = abi.check(old, current)
     assert report.ok and report.count("error") == 0

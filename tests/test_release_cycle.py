@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_mtc
+from conftest import ROOT, date_open_release, open_next_release, run_mtc
 
 GIT = ["git", "-c", "user.email=test@example.com", "-c", "user.name=test"]
 DECLARATIONS = Path("machines") / "registry" / "declarations.mtc"
@@ -68,45 +68,47 @@ def libvirt_names(root: Path, target: str) -> set[str]:
 
 
 def test_a_new_property_needs_its_pin_in_the_previous_release_set(repo):
-    mtc(repo, "new-version", "10.1")
-    assert "release 10.1 planned\n" in (repo / "machines" / "releases.mtc").read_text()
-    git(repo, "commit", "-qam", "open 10.1")
+    cycle = open_next_release(repo)  # mtc new-version 10.1
+    assert f"release {cycle.new} planned\n" in (repo / "machines" / "releases.mtc").read_text()
+    git(repo, "commit", "-qam", f"open {cycle.new}")
     (repo / DECLARATIONS).write_text(
         (repo / DECLARATIONS).read_text()
-        + '\nqom-type virtio-net-device { x-example bool default "on" since 10.1 }\n'
+        + f'\nqom-type virtio-net-device {{ x-example bool default "on" since {cycle.new} }}\n'
     )
     failed = mtc(repo, "abi-check", "--base", "HEAD", code=1)
     errors = [line for line in failed.stdout.splitlines() if ": error: " in line]
     assert len(errors) == 1, failed.stdout  # one cause, one headline
     assert errors[0].startswith(f"{DECLARATIONS.as_posix()}:")
-    assert 'virtio-net-device.x-example is new in 10.1 with default "on"' in errors[0]
-    assert "pin the old behaviour in hw_compat_10_0" in errors[0]
+    assert f'virtio-net-device.x-example is new in {cycle.new} with default "on"' in errors[0]
+    assert f"pin the old behaviour in hw_compat_{cycle.suffix}" in errors[0]
     assert errors[0].endswith("[-Wabi-unpinned]")
-    assert "pc-q35-2.4 .. pc-q35-10.0 (31)" in failed.stdout
+    assert f"pc-q35-{cycle.previous} (" in failed.stdout  # the end of a span of them
     report = json.loads(mtc(repo, "abi-check", "--base", "HEAD", "--json", code=1).stdout)
     [cause] = [c for c in report["causes"] if c["severity"] == "error"]
-    assert cause["new"]["pin-in"] == "hw_compat_10_0"
-    assert "pc-i440fx-10.0" in cause["machines"]["x86_64"]
-    assert "virt-10.0" in cause["machines"]["aarch64"]
-    assert "pc-q35-10.1" not in cause["machines"]["x86_64"]  # not released: not a subject
+    assert cause["new"]["pin-in"] == f"hw_compat_{cycle.suffix}"
+    assert f"pc-i440fx-{cycle.previous}" in cause["machines"]["x86_64"]
+    assert "pc-q35-5.0" in cause["machines"]["i386"]
+    assert f"virt-{cycle.previous}" in cause["machines"]["aarch64"]
+    assert f"pc-q35-{cycle.new}" not in cause["machines"]["x86_64"]  # not released yet
     assert "isapc" not in cause["machines"]["x86_64"]  # unversioned: no ABI to keep
     # The pin makes it pass.
     edit(
         repo,
         "machines/hw.mtc",
-        "compat hw 10.0 {\n",
-        'compat hw 10.0 {\n    virtio-net-device.x-example = "off"\n',
+        f"compat hw {cycle.previous} {{\n",
+        f'compat hw {cycle.previous} {{\n    virtio-net-device.x-example = "off"\n',
     )
     passed = mtc(repo, "abi-check", "--base", "HEAD")
     assert "abi-check: 0 errors" in passed.stdout
 
 
 def test_a_property_declared_not_guest_visible_needs_no_pin(repo):
-    mtc(repo, "new-version", "10.1")
-    git(repo, "commit", "-qam", "open 10.1")
+    cycle = open_next_release(repo)
+    git(repo, "commit", "-qam", f"open {cycle.new}")
     (repo / DECLARATIONS).write_text(
         (repo / DECLARATIONS).read_text()
-        + '\nqom-type virtio-net-device { x-stats-interval uint32 default "1000" since 10.1 }\n'
+        + '\nqom-type virtio-net-device { x-stats-interval uint32 default "1000" '
+        + f"since {cycle.new} }}\n"
         + 'property virtio-net-device.x-stats-interval not-guest-visible "host-side statistics"\n'
     )
     mtc(repo, "abi-check", "--base", "HEAD")
@@ -150,59 +152,70 @@ def test_abi_check_compares_xenfv_with_config_xen(repo):
 
 
 def test_new_version_opens_a_planned_release_and_release_dates_it(repo):
+    date_open_release(repo)  # the live tree may have opened 10.1 already
+    mtc(repo, "build")
+    git(repo, "commit", "-qam", "dated", "--allow-empty")
     before = machines_json(repo, "x86_64")
-    mtc(repo, "new-version", "10.1")
+    cycle = open_next_release(repo)
+    p, n = cycle.previous, cycle.new
     after = machines_json(repo, "x86_64")
-    # Planned: the build's release stays 10.0, so nothing is newly deprecated.
-    changed = {n for n in before if after.get(n) != before[n]}
-    assert changed == {"pc-i440fx-10.0", "pc-q35-10.0"}
-    assert set(after) - set(before) == {"pc-i440fx-10.1", "pc-q35-10.1"}
-    for name in changed:  # only what moved to 10.1: alias, default, parent
+    # Planned: the build's release stays the previous one: nothing is newly
+    # deprecated or deleted.
+    changed = {name for name in before if after.get(name) != before[name]}
+    assert changed == {f"pc-i440fx-{p}", f"pc-q35-{p}"}
+    assert set(after) - set(before) == {f"pc-i440fx-{n}", f"pc-q35-{n}"}
+    for name in changed:  # only what moved to the new release: alias, default, parent
         diff = {k for k in after[name] if after[name][k] != before[name].get(k)}
         assert diff <= {"alias", "is-default", "parent"}, (name, diff)
     stat = git(repo, "diff", "--numstat", "--", "generated")
     added = sum(int(line.split()[0]) for line in stat.splitlines())
     assert added < 300, stat  # a reviewable diff: the new records and the moved flags
     lifecycle = json.loads(mtc(repo, "lifecycle", "--json").stdout)
-    assert lifecycle["current-release"] == "10.0"
-    assert lifecycle["planned-releases"] == ["10.1"]
-    assert lifecycle["next"][0]["release"] == "10.1" and lifecycle["next"][0]["planned"]
-    # Dating it makes 10.1 the build's release: QEMU's policy moves on, and
-    # 10.1 enforces deletion (machines/releases.mtc).
-    dated = mtc(repo, "release", "10.1", "--date", "2025-08-26")
-    assert "EDIT    machines/releases.mtc: release 10.1 date 2025-08-26" in dated.stdout
-    assert "newly deprecated: pc-i440fx-7.1, pc-q35-7.1" in dated.stdout
+    assert lifecycle["current-release"] == p
+    assert lifecycle["planned-releases"] == [n]
+    assert lifecycle["next"][0]["release"] == n and lifecycle["next"][0]["planned"]
+    # Dating it makes it the build's release: QEMU's policy moves on and, from
+    # 10.1 on (machines/releases.mtc), deletion is enforced.
+    day = f"{int(cycle.previous_date[:4]) + 1}{cycle.previous_date[4:]}"
+    dated = mtc(repo, "release", n, "--date", day)
+    assert f"EDIT    machines/releases.mtc: release {n} date {day}" in dated.stdout
+    major, minor = (int(x) for x in n.split("."))
+    old_x, gone = f"{major - 3}.{minor}", f"{major - 6}.{minor}"
+    assert f"newly deprecated: pc-i440fx-{old_x}, pc-q35-{old_x}" in dated.stdout
     now = machines_json(repo, "x86_64")
-    assert now["pc-q35-7.1"]["deprecated"] is True
-    assert "pc-q35-4.1" not in now and "pc-q35-4.2" in now
-    assert "pc-q35-4.1" not in libvirt_names(repo, "x86_64")
+    assert now[f"pc-q35-{old_x}"]["deprecated"] is True
+    assert f"pc-q35-{gone}" in before and f"pc-q35-{gone}" not in now
+    assert f"pc-q35-{gone}" not in libvirt_names(repo, "x86_64")
+    assert "pc-q35-6.0" in now
     mtc(repo, "check")
     for argv, message in (
-        (["10.1", "--date", "2025-09-01"], "release 10.1 is dated already"),
-        (["10.2", "--date", "2025-12-01"], "declares no release 10.2"),
-        (["11.0", "--date", "soon"], "declares no release 11.0"),
+        ([n, "--date", day], f"release {n} is dated already"),
+        (["99.0", "--date", day], "declares no release 99.0"),
     ):
         result = mtc(repo, "release", *argv, code=2)
         assert message in result.stderr
 
 
 def test_release_refuses_bad_dates_and_order(repo):
-    mtc(repo, "new-version", "10.1")
+    cycle = open_next_release(repo)
+    n, later = cycle.new, "99.0"
     edit(
         repo,
         "machines/releases.mtc",
-        "release 10.1 planned",
-        "release 10.1 planned\nrelease 10.2 planned",
+        f"release {n} planned",
+        f"release {n} planned\nrelease {later} planned",
     )
     for argv, message in (
-        (["10.1", "--date", "2025-13-01"], "not a date"),
-        (["10.1", "--date", "2025-04-01"], "not after release 10.0 (2025-04-22)"),
-        (["10.2", "--date", "2025-12-01"], "release 10.1 before it is still planned"),
+        ([n, "--date", "2025-13-01"], "not a date"),
+        ([n, "--date", cycle.previous_date], f"not after release {cycle.previous}"),
+        ([later, "--date", "2099-12-01"], f"release {n} before it is still planned"),
     ):
         result = mtc(repo, "release", *argv, code=2)
         assert message in result.stderr, result.stderr
-    result = mtc(repo, "new-version", "10.2", code=2)
-    assert "release 10.1 is still planned: date it first" in result.stderr
+    major, minor = (int(x) for x in n.split("."))
+    following = f"{major}.{minor + 1}" if minor < 2 else f"{major + 1}.0"
+    result = mtc(repo, "new-version", following, code=2)
+    assert f"release {n} is still planned: date it first" in result.stderr
 
 
 def test_an_enforcing_policy_removes_what_qemu_deletes(repo, reference):
@@ -237,36 +250,44 @@ def test_an_enforcing_policy_removes_what_qemu_deletes(repo, reference):
     assert re.search(r"\n  pc-q35-2.4 +since 9.0  \(left out of the build\)\n", lifecycle)
 
 
+def following(version: str) -> str:
+    major, minor = (int(x) for x in version.split("."))
+    return f"{major}.{minor + 1}" if minor < 2 else f"{major + 1}.0"
+
+
 def test_removed_in_a_planned_release(repo):
     """'removed 11.0' works before 11.0 is out: the machine type stays until
     11.0 is the build's release, then leaves the JSON, libvirt and C."""
     edit(repo, "machines/releases.mtc", "    enforce-deletion since 10.1\n", "")
-    mtc(repo, "new-version", "10.1")
+    cycle = open_next_release(repo)  # 10.1
+    n, between = cycle.new, following(cycle.new)
+    later = following(between)  # 11.0, declared ahead
     edit(
         repo,
         "machines/releases.mtc",
-        "release 10.1 planned",
-        "release 10.1 planned\nrelease 11.0 planned",
+        f"release {n} planned",
+        f"release {n} planned\nrelease {later} planned",
     )
     edit(
         repo,
         "machines/x86/pc-q35.mtc",
         "machine pc-q35 2.4 {",
-        'machine pc-q35 2.4 {\n    deprecated since 10.1 "use a newer version"  removed 11.0',
+        f'machine pc-q35 2.4 {{\n    deprecated since {n} "use a newer version"  removed {later}',
     )
     mtc(repo, "build")
     assert "pc-q35-2.4" in machines_json(repo, "x86_64")
     lifecycle = json.loads(mtc(repo, "lifecycle", "--json", "--next", "3").stdout)
-    assert lifecycle["current-release"] == "10.0"  # planned releases never are
+    assert lifecycle["current-release"] == cycle.previous  # planned releases never are
     steps = [(s["release"], s["planned"], s["projected"], s["removed"]) for s in lifecycle["next"]]
     assert steps == [
-        ("10.1", True, False, []),
-        ("10.2", False, True, []),  # QEMU's numbering puts 10.2 between them
-        ("11.0", True, False, ["pc-q35-2.4"]),
+        (n, True, False, []),
+        (between, False, True, []),  # QEMU's numbering puts it between them
+        (later, True, False, ["pc-q35-2.4"]),
     ]
-    mtc(repo, "release", "10.1", "--date", "2025-08-26")
+    year = int(cycle.previous_date[:4])
+    mtc(repo, "release", n, "--date", f"{year + 1}-01-15")
     assert "pc-q35-2.4" in machines_json(repo, "x86_64")
-    mtc(repo, "release", "11.0", "--date", "2026-04-21")
+    mtc(repo, "release", later, "--date", f"{year + 2}-01-15")
     for target in ("x86_64", "i386"):
         assert "pc-q35-2.4" not in machines_json(repo, target)
         assert "pc-q35-2.4" not in libvirt_names(repo, target)
@@ -349,7 +370,8 @@ def test_diff_all_machine_types_of_a_family_as_csv():
     built = [n for n, m in machines_json(ROOT, "i386").items() if m["family"] == "pc-i440fx"]
     assert header[:2] == ["driver", "property"]
     assert sorted(header[2:]) == sorted(built) and header[2] == "pc-i440fx-2.4"
-    assert header[-1] == "pc-i440fx-10.0"
+    newest = max(built, key=lambda n: tuple(int(x) for x in n.rsplit("-", 1)[1].split(".")))
+    assert header[-1] == newest
     queue = [r for r in rows if r[:2] == ["virtio-blk-device", "queue-size"]]
     assert queue and queue[0][header.index("pc-i440fx-4.2")] == "128"
     for argv, message in (

@@ -60,6 +60,8 @@ with the --config options; R: the base's newest release that is out as of
     whatever the cause (a new option's family default included)         error
     a pin set by a machine of a release >= R                            info
   alias, default, deprecation; an option's C field or type              info
+An unversioned machine type (isapc) is compared entry by entry too, but a
+registry change needs no pin there: QEMU gives it no compat sets.
 Subjects: machine types on both sides, stable on both, whose release is out
 as of --as-of (a release is out when it is dated in the base on or before
 that day; default today), and every vendor machine type of the --overlay

@@ -128,8 +128,8 @@ def declared_properties(resolved, target: str) -> dict:
 
 def introduced_in(base, new, head_registry, base_registry, decl) -> Version | None:
     """The release that makes the change: the declaration's 'since', else the
-    head registry's release when newer than the base's, else the release
-    after the head's newest."""
+    head registry's release when newer than the base's, else the release in
+    development (the newest, planned), else the one after the newest."""
     if decl is not None and decl.since is not None:
         return decl.since.release
     try:
@@ -140,7 +140,11 @@ def introduced_in(base, new, head_registry, base_registry, decl) -> Version | No
     except ValueError:
         pass
     newest = new.corpus.newest_release
-    return lifecycle.following(sorted(new.corpus.releases), newest) if newest else None
+    if newest is None:
+        return None
+    if new.corpus.releases[newest].planned:
+        return newest  # the release in development makes it
+    return lifecycle.following(sorted(new.corpus.releases), newest)
 
 
 def registry_location(resolved, target: str, type_name: str, root: Path | None) -> Location:
