@@ -243,6 +243,8 @@ def test_an_enforcing_policy_removes_what_qemu_deletes(repo, reference):
     c_text = (repo / "generated" / "c" / "pc_q35_machines.c").read_text()
     assert "DEFINE_Q35_MACHINE(2, 4);" in c_text
     assert "MACHINE_VER_DELETION" in (repo / "generated" / "c" / "s390_ccw_machines.c").read_text()
+    shown = mtc(repo, "show", "pc-q35-2.4", code=2)
+    assert "machine pc-q35-2.4 is not in the build: due for deletion at 10.0" in shown.stderr
     lifecycle = mtc(repo, "lifecycle").stdout
     assert (
         "deletion enforced: machine types due for deletion are left out of the build" in lifecycle
