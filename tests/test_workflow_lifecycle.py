@@ -85,7 +85,8 @@ def test_text_output():
         r"pseries-7.1, s390-ccw-virtio-7.1, pc-i440fx-7.1, pc-q35-7.1; newly due for "
         r"deletion: virt-4.1, pseries-4.1, s390-ccw-virtio-4.1, pc-i440fx-4.1, pc-q35-4.1; "
         # 10.1 enforces deletion: every machine type due by then leaves the build.
-        r"left out of the build: virt-4.1, virt-4.0, [^\n]*, pc-q35-2.5, pc-q35-2.4\n",
+        r"left out of the build: virt-2.6 \.\. virt-4.1 \(11\), [^\n]*, "
+        r"pc-q35-2.4 \.\. pc-q35-4.1 \(14\)\n",
         out,
     ), out
     assert "deletion enforced from 10.1 on: machine types due for deletion are left out" in out

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from datetime import date
 from pathlib import Path
 
@@ -352,11 +353,14 @@ def add_parser(subparsers, common_parser) -> None:
         NAME,
         parents=[common_parser],
         help="fail when a released machine type changed against a base revision or tree",
-        description="Compile the base (--base REV or --base-dir DIR) and the working tree, "
-        "both with the --config build options, and report, per cause, every released "
-        "machine type present on both sides whose effective compat properties or options "
-        "differ, or that a property new in the QOM registry (or a changed default) reaches "
-        "unpinned.  Exit 1 when any is an error.",
+        description=textwrap.fill(
+            "Compile the base (--base REV or --base-dir DIR) and the working tree, both "
+            "with the --config build options, and report, per cause, every released "
+            "machine type present on both sides whose effective compat properties or "
+            "options differ, or that a property new in the QOM registry (or a changed "
+            "default) reaches unpinned.  Exit 1 when any is an error.",
+            78,
+        ),
         epilog=RULES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

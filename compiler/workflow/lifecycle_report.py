@@ -273,7 +273,8 @@ def render(result: Report) -> str:
             ("removed", "removed"),
         ):
             if step[key]:
-                parts.append(f"{label}: {', '.join(step[key])}")
+                names = common.spans(step[key]) if key == "deleted" else ", ".join(step[key])
+                parts.append(f"{label}: {names}")
         out.append(f"  {step['release']}{tag}: " + ("; ".join(parts) if parts else "no change"))
     return "\n".join(out) + "\n"
 
