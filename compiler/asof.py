@@ -5,9 +5,10 @@ earlier one.  corpus_at(corpus, R) is a Corpus describing release R the way
 R's own QEMU binary has it, undoing what opening later releases did
 (`mtc new-version` does exactly those edits):
 
-- releases after R are gone, so R is the current release: deprecation by
-  QEMU's policy is computed at R, and an explicit deprecation 'since' a
-  later release does not apply yet;
+- releases after R are gone, so R is the current release (unless it is
+  planned: then the newest dated one before it is): deprecation by QEMU's
+  policy is computed at R, and an explicit deprecation 'since' a later
+  release does not apply yet;
 - machine types of later releases are gone, and so are those removed by R;
 - compat sets of R and later are gone, with every reference to them:
   hw_compat_R is created when R + 1 opens, to pin R's defaults for R's
@@ -56,7 +57,7 @@ def check_release(corpus: Corpus, release: Version) -> Version:
 
 def resolve_at(resolved: resolve.Resolved, release: Version) -> resolve.Resolved:
     """The resolved tree as of `release` (a release machines/ declares)."""
-    if release == resolved.corpus.current_release:
+    if release == resolved.corpus.newest_release:
         return resolved
     return resolve.resolve(corpus_at(resolved.corpus, release), dict(resolved.config))
 

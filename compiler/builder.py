@@ -32,6 +32,7 @@ from .model import (
     Family,
     Feature,
     Guard,
+    GuestInvisible,
     HostProperty,
     Lifecycle,
     Machine,
@@ -136,7 +137,7 @@ class Builder:
 
     # -- declarations ------------------------------------------------------------
     def build_release(self, node: Tree) -> None:
-        version_tok, date_tok = node.children
+        version_tok, when = node.children
         version = self.version(version_tok)
         if len(version.parts) != 2:
             self.diags.error(
@@ -147,7 +148,7 @@ class Builder:
         self._declare(
             self.corpus.releases,
             version,
-            Release(version, date_tok.value, self.loc(node)),
+            Release(version, None if when.type == "PLANNED" else when.value, self.loc(node)),
             f"release {version}",
         )
 
@@ -205,6 +206,9 @@ class Builder:
                 policy.reason = self.string(arg)
             elif stmt.data == "lifecycle_notice":
                 policy.removal_notice = int(arg.value, 0)
+            elif stmt.data == "lifecycle_enforce":
+                policy.enforce_deletion = self.loc(stmt)
+                policy.enforce_since = self.version(arg) if arg is not None else None
         if self.corpus.lifecycle is not None:
             self._duplicate(policy.location, "lifecycle policy", self.corpus.lifecycle.location)
             return
@@ -332,6 +336,7 @@ class Builder:
                     self.version(since) if since is not None else None,
                     self.loc(stmt),
                 )
+                machine.statements.append(("deprecated", machine.deprecated))
             elif kind == "machine_removed":
                 machine.removed = (self.version(stmt.children[0]), self.loc(stmt))
             elif kind in _INSTANCE_STMTS:  # cpu-featoff, cpu-qemu-model, instance X = V
@@ -444,6 +449,17 @@ class Builder:
                 feature.value,
                 self.loc(node),
                 self.string(acknowledged) if acknowledged is not None else None,
+            )
+        )
+
+    def build_guest_invisible(self, node: Tree) -> None:
+        driver, prop, reason = node.children
+        self.corpus.guest_invisible.append(
+            GuestInvisible(
+                self._name_or_string(driver.children[0]),
+                self._name_or_string(prop.children[0]),
+                self.string(reason),
+                self.loc(node),
             )
         )
 

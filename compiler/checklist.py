@@ -47,6 +47,18 @@ CHECKS: dict[str, Check] = {
             "a machine older than a host-dependent property leaves it on",
         ),
         Check("monotone", "error", "a monotone option changes twice along a chain"),
+        Check("unused-option", "warning", "an option declared and set by no family or machine"),
+        Check(
+            "abi-changed",
+            "error",
+            "abi-check: a released machine type's compat property or option changed",
+        ),
+        Check(
+            "abi-unpinned",
+            "error",
+            "abi-check: a new property or changed default reaches a released machine type "
+            "that does not pin it",
+        ),
         Check(
             "c-description",
             "warning",

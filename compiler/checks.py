@@ -159,8 +159,19 @@ class Checker:
     # -- releases, targets, options ---------------------------------------------
     def check_releases(self) -> None:
         previous = None
+        planned = None  # the first planned release, in version order
         for version in sorted(self.corpus.releases):
             release = self.corpus.releases[version]
+            if release.planned:
+                planned = planned or release
+                continue
+            if planned is not None:
+                self.diags.error(
+                    planned.location,
+                    f"release {planned.version} is planned, but release {version} after it "
+                    "is dated: date it (a planned release comes after every dated one)",
+                )
+                planned = None
             try:
                 day = date.fromisoformat(release.date)
             except ValueError:
@@ -212,6 +223,19 @@ class Checker:
         for family in self.corpus.families.values():
             for assign in family.options:
                 self.check_option_assign(assign, f"family {family.name}")
+        used = {
+            assign.name
+            for owner in [*self.corpus.families.values(), *self.corpus.machines]
+            for assign in owner.options
+        }
+        for decl in self.corpus.options.values():
+            if decl.name not in used:
+                self.diags.warning(
+                    decl.location,
+                    f"option {decl.name} is declared but no family or machine sets it: "
+                    "drop the declaration, or set it where it applies",
+                    check="unused-option",
+                )
 
     # -- compat sets ---------------------------------------------------------------
     def check_compat_sets(self) -> None:
@@ -591,39 +615,76 @@ class Checker:
                 )
             manual = self.corpus.families[machine.family].manual_lifecycle
             reason = lifecycle.deprecation_reason(machine, policy, at, manual)
-            if reason is not None:
-                for flag, what in ((machine.alias, "an alias"), (machine.default, "the default")):
-                    if flag is not None:
-                        self.diags.error(
-                            flag,
-                            f"deprecated machine {machine.name} cannot be {what}",
-                        )
-            if machine.removed is not None and machine.version is not None:
-                removed, location = machine.removed
-                self.check_release(removed, location, f"removal of {machine.name}")
-                since = machine.deprecated.since if machine.deprecated else None
-                if machine.deprecated is None and policy and policy.deprecate_after and not manual:
-                    # Deprecated by the automatic policy: notice runs from then.
-                    since = lifecycle.first_expired(
-                        policy.deprecate_after, machine.version, releases
-                    )
-                if since is None:
-                    self.diags.error(
-                        location,
-                        f"{machine.name} is removed without a deprecation: "
-                        "write 'deprecated since X.Y \"reason\"' first",
-                    )
+            gone = lifecycle.absent_reason(machine, policy, at, manual)
+            for flag, what in ((machine.alias, "an alias"), (machine.default, "the default")):
+                if flag is None:
                     continue
-                notice = policy.removal_notice if policy else 2
-                later = [r for r in releases if r > since.release]
-                earliest = later[notice - 1] if len(later) >= notice else None
-                if earliest is None or removed.release < earliest:
-                    self.diags.error(
-                        location,
-                        f"{machine.name} is removed in {removed}, deprecated since {since}: "
-                        f"removal needs {notice} releases of notice"
-                        + (f" (no sooner than {earliest})" if earliest else ""),
-                    )
+                if reason is not None:
+                    self.diags.error(flag, f"deprecated machine {machine.name} cannot be {what}")
+                elif gone is not None:
+                    self.diags.error(flag, f"machine {machine.name} is {gone}: it cannot be {what}")
+            self.check_removed_parent(machine, policy, at)
+            if machine.removed is not None and machine.version is not None:
+                self.check_removal(machine, policy, manual, releases)
+
+    def check_removed_parent(self, machine: Machine, policy, at) -> None:
+        """A machine type of the build cannot inherit one its release removed:
+        its options function calls the removed one's."""
+        parent = machine.parent
+        if parent is None or parent.removed is None or not parent.name:
+            return
+        release = parent.removed[0].release
+        manual = self.corpus.families[machine.family].manual_lifecycle
+        if lifecycle.absent_reason(machine, policy, at, manual) is not None:
+            return
+        if machine.removed is None or machine.removed[0].release > release:
+            self.diags.error(
+                parent.removed[1],
+                f"{parent.name} is removed in {release}, but {machine.name}, which "
+                f"inherits it, is not: remove {machine.name} too (no later than {release})",
+            )
+
+    def check_removal(self, machine: Machine, policy, manual: bool, releases) -> None:
+        removed, location = machine.removed
+        self.check_release(removed, location, f"removal of {machine.name}")
+        if removed.release <= machine.version.release:
+            self.diags.error(
+                location,
+                f"{machine.name} cannot be removed in {removed}, before or with its own "
+                f"release {machine.version.release}",
+            )
+            return
+        # Its own deprecation, else the one it inherits from a newer machine.
+        dep = next((m.deprecated for m in reversed(machine.chain()) if m.deprecated), None)
+        since = dep.since if dep is not None else None
+        if since is None and policy and policy.deprecate_after and not manual:
+            # Deprecated by the automatic policy: notice runs from then.
+            since = lifecycle.first_expired(
+                policy.deprecate_after, machine.version, [*releases, removed]
+            )
+        if since is None:
+            if dep is not None:
+                self.diags.error(
+                    location,
+                    f"{machine.name} is removed in {removed}, but its deprecation says no "
+                    "release: write 'deprecated since X.Y \"reason\"' to count the notice from",
+                )
+            else:
+                self.diags.error(
+                    location,
+                    f"{machine.name} is removed without a deprecation: "
+                    "write 'deprecated since X.Y \"reason\"' first",
+                )
+            return
+        notice = policy.removal_notice if policy else 2
+        # Releases of notice: the declared ones and, past them, QEMU's numbering.
+        earliest = lifecycle.releases_after(releases, since.release, notice)[-1]
+        if removed.release < earliest:
+            self.diags.error(
+                location,
+                f"{machine.name} is removed in {removed}, deprecated since {since}: "
+                f"removal needs {notice} releases of notice (no sooner than {earliest})",
+            )
 
     def check_lifecycle_policy(self) -> None:
         """The policy itself, and deprecations dated before their machine."""
@@ -650,6 +711,12 @@ class Checker:
                     f"the lifecycle policy deletes machines {delete - deprecate} majors after "
                     f"deprecating them: removal needs {policy.removal_notice} releases of "
                     "notice (delete-after must be greater than deprecate-after)",
+                )
+            if policy.enforce_deletion is not None and delete is None:
+                self.diags.error(
+                    policy.enforce_deletion,
+                    "the lifecycle policy enforces deletion without saying when it is due "
+                    "(add delete-after N)",
                 )
         for machine in self.corpus.machines:
             dep = machine.deprecated

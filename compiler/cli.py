@@ -493,6 +493,13 @@ def find_machine(resolved, name: str, target: str | None):
         if machine is not None:
             return machine
     where = f" for target {target}" if target else ""
+    for target_name in select_targets(resolved, target):
+        for machine in getattr(resolved.targets[target_name], "gone", ()):
+            if machine.name == name:
+                raise UsageError(
+                    f"machine {name} is not in the build: {machine.absent} "
+                    "(--at X.Y shows an earlier release)"
+                )
     raise UsageError(f"unknown machine '{name}'{where} (see 'mtc list')")
 
 

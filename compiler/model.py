@@ -146,10 +146,25 @@ class HostProperty:
 
 
 @dataclass
+class GuestInvisible:
+    """driver.property a maintainer states no guest can see: the ABI gate
+    asks for no compat pin when it is new or its default changes."""
+
+    driver: str
+    property: str
+    reason: str
+    location: Location
+
+
+@dataclass
 class Release:
     version: Version
-    date: str
+    date: str | None  # None: planned, declared ahead of its release
     location: Location
+
+    @property
+    def planned(self) -> bool:
+        return self.date is None
 
 
 # A target-dependent part of a type name: "EPYC-${TYPE_X86_CPU}".
@@ -335,9 +350,10 @@ class Machine:
     # What its instance options do (cpu-featoff, cpu-qemu-model, instance X = V),
     # in source order: CpuFeatOff, CpuQemuModelSet or InstanceSet (cpumodels.py).
     instance_options: list = field(default_factory=list)
-    # Its compat references, option assignments and 'inherits' in source
-    # order, as ("compat", SetRef), ("option", OptionAssign) or ("inherits",
-    # Location): the order C writes them in (QEMU's order).
+    # Its compat references, option assignments, 'inherits' and explicit
+    # deprecation in source order, as ("compat", SetRef), ("option",
+    # OptionAssign), ("inherits", Location) or ("deprecated", Deprecation):
+    # the order C writes them in (QEMU's order).
     statements: list[tuple[str, object]] = field(default_factory=list)
     # Set by checks.py once names are resolved.
     name: str = ""
@@ -362,6 +378,16 @@ class Lifecycle:
     delete_after: int | None = None
     reason: str | None = None
     removal_notice: int = 2  # releases between deprecation and removal
+    # Whether machine types due for deletion are left out of the build
+    # (QEMU's MACHINE_VER_DELETION): never (None), always, or from a release
+    # on (QEMU 10.0 gated it off; 10.1 enforces it).
+    enforce_deletion: Location | None = None
+    enforce_since: Version | None = None
+
+    def enforces_deletion(self, at: Version | None) -> bool:
+        if self.enforce_deletion is None or at is None:
+            return False
+        return self.enforce_since is None or at.release >= self.enforce_since.release
 
 
 @dataclass
@@ -514,6 +540,7 @@ class Corpus:
     config: dict[str, ConfigSymbol] = field(default_factory=dict)
     platforms: dict[str, Platform] = field(default_factory=dict)
     host_properties: list[HostProperty] = field(default_factory=list)
+    guest_invisible: list[GuestInvisible] = field(default_factory=list)
     registry_files: list[str] = field(default_factory=list)
     # CPU models per target (s390x) and C globals instance options may set.
     cpu_models: dict[str, "CpuModels"] = field(default_factory=dict)
@@ -538,7 +565,14 @@ class Corpus:
 
     @property
     def current_release(self) -> Version | None:
-        """The release machines/ describes: the newest one declared."""
+        """The release machines/ describes: the newest one that is out (dated).
+        A planned release never is, however many are declared ahead."""
+        dated = [v for v, r in self.releases.items() if not r.planned]
+        return max(dated) if dated else None
+
+    @property
+    def newest_release(self) -> Version | None:
+        """The newest release declared, planned or not."""
         return max(self.releases) if self.releases else None
 
 

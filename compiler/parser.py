@@ -47,6 +47,7 @@ TERMINAL_NAMES = {
     "SIZE": "a size such as 16GiB",
     "OPTION_TYPE": "an option type (bool, int, str, size, typename, enum)",
     "OPTIONAL": "'optional'",
+    "PLANNED": "'planned'",
     "GEN_GA": "a CPU generation and GA such as gen15.1",
     "CPU_NAME": "a CPU model or feature name",
     "QOM_TYPE": "a QOM property type (bool, uint32, OnOffAuto, ...)",

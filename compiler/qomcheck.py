@@ -178,6 +178,7 @@ def set_targets(corpus: Corpus) -> dict[tuple, list[str]]:
 
 
 def check_entries(corpus: Corpus, diags: Diagnostics) -> None:
+    check_guest_invisible(corpus, diags)
     if not corpus.registries:
         return
     absent = {
@@ -198,6 +199,32 @@ def check_entries(corpus: Corpus, diags: Diagnostics) -> None:
             ]
             if targets:
                 EntryCheck(corpus, entry, compat.display, targets, absent, diags).run()
+
+
+def check_guest_invisible(corpus: Corpus, diags: Diagnostics) -> None:
+    """Each 'property T.P not-guest-visible' has a reason and names a
+    property some target's registry has (on T or one of its subtypes)."""
+    for decl in corpus.guest_invisible:
+        what = f"{decl.driver}.{decl.property}"
+        if not decl.reason.strip():
+            diags.error(decl.location, f"{what} is declared not guest-visible without a reason")
+        if not corpus.registries:
+            continue
+        found = False
+        for name, registry in corpus.registries.items():
+            driver = expand(decl.driver, corpus.targets.get(name))
+            if driver not in registry.types:
+                continue
+            if not registry.is_listed(driver) or registry.find_property(driver, decl.property):
+                found = True
+            elif registry.subtypes_with_property(driver, decl.property):
+                found = True
+        if not found:
+            diags.error(
+                decl.location,
+                f"no QOM registry has property {what}: nothing to declare not guest-visible",
+                check="unknown-property",
+            )
 
 
 class EntryCheck:

@@ -85,6 +85,9 @@ class ResolvedMachine:
     # How many of compat_props are its parent's, in the parent's order: a
     # machine's list is its parent's plus its own sets' entries.
     inherited: int = 0
+    # Why the build leaves it out (removed, or deletion due and enforced);
+    # such a machine is in ResolvedTarget.gone, not .machines.
+    absent: str | None = None
 
     @property
     def guard(self) -> Guard | None:
@@ -136,9 +139,12 @@ class ResolvedMachine:
 @dataclass
 class ResolvedTarget:
     target: Target
-    machines: list[ResolvedMachine]
+    machines: list[ResolvedMachine]  # the machine types the binary registers
     # cpumodels.TargetCpuModels, for a target with a cpu-models block.
     cpu_models: object | None = None
+    # Machine types machines/ declares that this release's binary lacks:
+    # removed, or due for deletion under a policy that enforces it.
+    gone: list[ResolvedMachine] = field(default_factory=list)
 
     def find(self, name: str) -> ResolvedMachine | None:
         for machine in self.machines:
@@ -167,7 +173,12 @@ class Resolver:
     def resolve(self) -> Resolved:
         targets = {}
         for target in self.corpus.targets.values():  # declaration order
-            targets[target.name] = ResolvedTarget(target, self.resolve_target(target))
+            machines = self.resolve_target(target)
+            targets[target.name] = ResolvedTarget(
+                target,
+                [m for m in machines if m.absent is None],
+                gone=[m for m in machines if m.absent is not None],
+            )
         resolved = Resolved(self.corpus, targets, dict(sorted(self.config.items())))
         cpumodels.attach(resolved)
         return resolved
@@ -230,6 +241,9 @@ class Resolver:
                         host_options=host_options,
                         inherited=inherited,
                         vendor=self.corpus.is_vendor(machine.location),
+                        absent=lifecycle.absent_reason(
+                            machine, self.corpus.lifecycle, self.at, manual
+                        ),
                     )
                 )
         return result

@@ -94,3 +94,63 @@ def json_at_10_0(target: str) -> dict:
     import json
 
     return json.loads(at_10_0(f"json/{target}.json"))
+
+
+# ---- the next release cycle -------------------------------------------------------------
+
+
+def _releases(root: Path) -> list[tuple[tuple[int, int], str | None]]:
+    """(version, date or None when planned) of machines/releases.mtc, sorted."""
+    import re
+
+    text = (root / "machines" / "releases.mtc").read_text()
+    found = re.findall(r"^release (\d+)\.(\d+) (?:date (\S+)|planned)", text, re.M)
+    return sorted(((int(a), int(b)), day or None) for a, b, day in found)
+
+
+def _has_machines(root: Path, version: tuple[int, int]) -> bool:
+    import re
+
+    pattern = re.compile(rf"^machine \S+ {version[0]}\.{version[1]} ", re.M)
+    return any(pattern.search(p.read_text()) for p in (root / "machines").rglob("*.mtc"))
+
+
+def _text(version: tuple[int, int]) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+class Cycle:
+    """The release a test opened (new) and the one before it (previous, out)."""
+
+    def __init__(self, previous: tuple[int, int], new: tuple[int, int], previous_date: str):
+        self.previous = _text(previous)
+        self.new = _text(new)
+        self.previous_date = previous_date
+        self.suffix = f"{previous[0]}_{previous[1]}"  # hw_compat_10_0
+
+
+def date_open_release(root: Path) -> tuple[tuple[int, int], str]:
+    """When machines/ is in a cycle already (a planned release with machine
+    types: the live tree after `mtc new-version`), date that release with
+    `mtc release`.  Returns the build's current release and its date."""
+    from datetime import date, timedelta
+
+    releases = _releases(root)
+    previous, day = [(v, d) for v, d in releases if d][-1]
+    opened = [v for v, d in releases if d is None and v > previous and _has_machines(root, v)]
+    if opened:
+        day = (date.fromisoformat(day) + timedelta(days=120)).isoformat()
+        run_mtc("release", _text(opened[0]), "--date", day, "--root", str(root), check=True)
+        previous = opened[0]
+    return previous, day
+
+
+def open_next_release(root: Path, **kwargs) -> Cycle:
+    """Open the release after the build's current one with `mtc new-version`,
+    as a maintainer starting a cycle does (after dating the one in progress,
+    if any: so the tests hold before and after a maintainer opens 10.1)."""
+    previous, day = date_open_release(root)
+    new = (previous[0], previous[1] + 1) if previous[1] < 2 else (previous[0] + 1, 0)
+    args = [f"--{k.replace('_', '-')}={v}" for k, v in kwargs.items()]
+    run_mtc("new-version", _text(new), "--root", str(root), *args, check=True)
+    return Cycle(previous, new, day)

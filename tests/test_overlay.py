@@ -158,8 +158,11 @@ def test_rebase_that_changes_a_vendor_type_fails(rebase):
     result = abi_check(base, new)
     assert result.returncode == 1, result.stdout + result.stderr
     section = result.stdout.split("vendor machine types whose ABI the change altered:")[1]
-    for vendor in ("pc-q35-rhel9.6.0", "pc-q35-rhel9.0.0", "s390-ccw-virtio-rhel9.6.0"):
+    for vendor in ("pc-q35-rhel9.6.0", "pc-q35-rhel9.0.0"):
         assert f"  {vendor} [" in section
+    # qemu-system-s390x has no e1000 (its QOM registry says so): the entry
+    # matches no object there, so the s390x vendor types do not change.
+    assert "s390-ccw-virtio-rhel9.6.0 [" not in section
     assert f'e1000.init-vet added = "off": entry hw_compat_9_1, machines/hw.mtc:{line}' in section
     # pc-i440fx-rhel7.6.0 pins pc-i440fx-3.0, whose chain applies the new
     # entry too, but hw_compat_6_0 sets the same property later: no change.
@@ -191,7 +194,8 @@ def test_abi_neutral_rebase_passes(rebase):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "vendor machine types whose ABI" not in result.stdout
     verbose = abi_check(base, new, "-v").stdout
-    assert "pc-q35-rhel9.6.0:" in verbose and "x-mtc-example added" in verbose
+    assert "info: virtio-net-pci.x-mtc-example now set" in verbose
+    assert "pc-q35-rhel9.6.0" in verbose[verbose.index("x-mtc-example now set") :]
 
 
 def test_abi_check_base_revision_beneath_an_overlay(tmp_path):

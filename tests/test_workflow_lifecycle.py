@@ -47,7 +47,8 @@ def test_at_the_current_release_matches_qemu_10_0(reference):
 
 def test_the_next_releases_follow_the_rule(reference):
     data = lifecycle("--next", "4")
-    assert [(s["release"], s["projected"]) for s in data["next"]] == [
+    # Projected, or declared ahead (planned) after 'mtc new-version 10.1'.
+    assert [(s["release"], s["projected"] or s["planned"]) for s in data["next"]] == [
         ("10.1", True),
         ("10.2", True),
         ("11.0", True),
@@ -78,11 +79,17 @@ def test_text_output():
     assert out.startswith("mtc lifecycle: at 10.0 (the current release)\n")
     assert "deprecated after 3 majors, deletion due after 6" in out
     assert re.search(r"\n  pc-q35-7.0 +since 10.0   policy\n", out)
-    assert (
-        "10.1 (projected): newly deprecated: virt-7.1, pseries-7.1, s390-ccw-virtio-7.1, "
-        "pc-i440fx-7.1, pc-q35-7.1; newly due for deletion: virt-4.1, pseries-4.1, "
-        "s390-ccw-virtio-4.1, pc-i440fx-4.1, pc-q35-4.1" in out
-    )
+    # 10.1 is projected, or planned (with its new machine types) once opened.
+    assert re.search(
+        r"\n  10\.1 \((projected|planned)\): (new: [^;]*; )?newly deprecated: virt-7.1, "
+        r"pseries-7.1, s390-ccw-virtio-7.1, pc-i440fx-7.1, pc-q35-7.1; newly due for "
+        r"deletion: virt-4.1, pseries-4.1, s390-ccw-virtio-4.1, pc-i440fx-4.1, pc-q35-4.1; "
+        # 10.1 enforces deletion: every machine type due by then leaves the build.
+        r"left out of the build: virt-2.6 \.\. virt-4.1 \(11\), [^\n]*, "
+        r"pc-q35-2.4 \.\. pc-q35-4.1 \(14\)\n",
+        out,
+    ), out
+    assert "deletion enforced from 10.1 on: machine types due for deletion are left out" in out
 
 
 def test_a_development_tree_is_judged_as_the_previous_release(reference):

@@ -1,5 +1,5 @@
-"""The release workflow: new-version, lifecycle, abi-check, diff, explain,
-verify, and qemu-swap, which puts the generated C into a QEMU tree.
+"""The release workflow: new-version, release, lifecycle, abi-check, diff,
+explain, verify, and qemu-swap, which puts the generated C into a QEMU tree.
 
 Each command is a module with NAME, add_parser(subparsers, common) and
 run(args).  cli.py lists them from COMMANDS below and imports a module only
@@ -13,6 +13,7 @@ import importlib
 # command -> (module, one-line help shown by `mtc --help`)
 COMMANDS = {
     "new-version": ("newversion", "open release X.Y: its release line, compat sets and machines"),
+    "release": ("release", "date a planned release: it is out"),
     "lifecycle": (
         "lifecycle_report",
         "what is deprecated and due for deletion at a release, and what comes next",

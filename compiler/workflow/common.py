@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,9 +44,12 @@ def parse_version(text: str, what: str, parts: tuple[int, ...] = (2,)) -> Versio
 # ---- loading trees -------------------------------------------------------------
 
 
-def compile_tree(root: Path, label: str, args=None, show_warnings: bool = False, overlays=None):
-    """Resolve the project at root, with the overlays args names (the same
-    on both sides of a comparison); None (diagnostics on stderr) on errors."""
+def compile_tree(
+    root: Path, label: str, args=None, show_warnings: bool = False, overlays=None, config=None
+):
+    """Resolve the project at root, with the overlays and --config options
+    args names (the same on both sides of a comparison); None (diagnostics
+    on stderr) on errors."""
     diags = Diagnostics()
     if args is not None:
         from ..cli import diagnostics_for
@@ -54,11 +58,12 @@ def compile_tree(root: Path, label: str, args=None, show_warnings: bool = False,
     if overlays is None:
         overlays = getattr(args, "overlays", [])
     overlays = [Path(p).resolve() for p in overlays]
-    config = {}
-    if args is not None:
-        from ..cli import parse_config
+    if config is None:
+        config = {}
+        if args is not None:
+            from ..cli import parse_config
 
-        config = parse_config(getattr(args, "config", []))
+            config = parse_config(getattr(args, "config", []))
     try:
         resolved = pipeline.compile_project(pipeline.Project(root, overlays), diags, config)
     except pipeline.ConfigError as exc:
@@ -139,7 +144,11 @@ def tree_at_revision(root: Path, rev: str):
 
 @contextlib.contextmanager
 def base_tree(args, project):
-    """Yield (label, resolved) for --base REV or --base-dir DIR, or Failure."""
+    """Yield (label, resolved, root) for --base REV or --base-dir DIR, built
+    with the same --config options as the working tree, or Failure."""
+    from ..cli import parse_config
+
+    config = parse_config(getattr(args, "config", []))
     if args.base is not None and args.base_dir is not None:
         raise usage_error("give --base or --base-dir, not both")
     if args.base_dir is not None:
@@ -147,17 +156,21 @@ def base_tree(args, project):
         if not (root / "machines").is_dir():
             raise usage_error(f"--base-dir {root}: no machines/ directory there")
         label = str(root)
-        resolved = compile_tree(root.resolve(), f"the base tree {label}", overlays=args.overlays)
+        resolved = compile_tree(
+            root.resolve(), f"the base tree {label}", overlays=args.overlays, config=config
+        )
         if resolved is None:
             raise Failure(f"the base tree {label} does not compile")
-        yield label, resolved
+        yield label, resolved, root.resolve()
         return
     with tree_at_revision(project.root, args.base) as (root, sha):
         label = f"{args.base} ({sha})" if not sha.startswith(args.base) else args.base
-        resolved = compile_tree(root, f"the base revision {label}", overlays=args.overlays)
+        resolved = compile_tree(
+            root, f"the base revision {label}", overlays=args.overlays, config=config
+        )
         if resolved is None:
             raise Failure(f"machines/ at {label} does not compile")
-        yield label, resolved
+        yield label, resolved, root
 
 
 def find_machine(resolved: Resolved, name: str, target: str | None) -> ResolvedMachine:
@@ -174,6 +187,24 @@ def targets_with(resolved: Resolved, names: list[str], target: str | None) -> li
 
 
 # ---- provenance ------------------------------------------------------------------
+
+
+def spans(names: list[str]) -> str:
+    """pc-q35-2.4 .. pc-q35-8.1 (24), isapc: per family, oldest first."""
+    families: dict[str, list[tuple]] = {}
+    for name in dict.fromkeys(names):
+        match = re.match(r"(.*)-(\d+(?:\.\d+)+)\Z", name)
+        family, version = (match.group(1), match.group(2)) if match else (name, "")
+        key = tuple(int(p) for p in version.split(".")) if version else ()
+        families.setdefault(family, []).append((key, name))
+    parts = []
+    for members in families.values():
+        members.sort()
+        if len(members) <= 3:
+            parts.append(", ".join(name for _, name in members))
+        else:
+            parts.append(f"{members[0][1]} .. {members[-1][1]} ({len(members)})")
+    return ", ".join(parts)
 
 
 def where(location) -> str:
@@ -365,13 +396,16 @@ def delta(a: ResolvedMachine, b: ResolvedMachine) -> Delta:
         for key in sorted(set(pa) | set(pb))
         if pa.get(key, State()).signature("property") != pb.get(key, State()).signature("property")
     ]
+    return Delta(props, delta_options(a, b))
+
+
+def delta_options(a: ResolvedMachine, b: ResolvedMachine) -> list:
     oa, ob = option_states(a), option_states(b)
-    options = [
+    return [
         (name, oa.get(name, State()), ob.get(name, State()))
         for name in sorted(set(oa) | set(ob))
         if oa.get(name, State()).signature("option") != ob.get(name, State()).signature("option")
     ]
-    return Delta(props, options)
 
 
 def add_base_arguments(parser, what: str) -> None:

@@ -2,13 +2,16 @@
 and what changes in the next ones.
 
 Deprecation is explicit ('deprecated [since X.Y] "reason"', in effect from
-X.Y on) or QEMU 9.1+'s automatic policy (the 'lifecycle' block; lifecycle.py
-has the MACHINE_VER_* rule).  Unstable machines and families with a manual
-life cycle are never deprecated by the policy.  Releases after the newest
-declared one are projected the way QEMU numbers them since 4.0: X.0, X.1,
-X.2, then (X+1).0.  QEMU's macros read only MAJOR.MINOR of its VERSION, so a
-development or release-candidate tree of the next release (X.Y.50, X.Y.90..)
-is judged as X.Y.
+X.Y on, inherited by the older machines of the chain) or QEMU 9.1+'s
+automatic policy (the 'lifecycle' block; lifecycle.py has the MACHINE_VER_*
+rule).  Unstable machines and families with a manual life cycle are never
+deprecated by the policy.  Where the policy enforces deletion, a machine
+type due for deletion is left out of the build, as one removed is.
+Releases not declared are projected the way QEMU numbers them since 4.0:
+X.0, X.1, X.2, then (X+1).0; declared ones may be planned (no date yet).
+QEMU's macros read only MAJOR.MINOR of its VERSION, so a development or
+release-candidate tree of the next release (X.Y.50, X.Y.90..) is judged as
+X.Y.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class Status:
     deletion_due: bool = False
     deletion_since: Version | None = None
     removed: Version | None = None
+    deleted: bool = False  # due for deletion and the policy enforces it: not built
 
     def to_json(self) -> dict:
         return {
@@ -47,15 +51,12 @@ class Status:
             "source": self.source,
             "deletion-due": self.deletion_due,
             "deletion-due-since": str(self.deletion_since) if self.deletion_since else None,
+            "deleted": self.deleted,
             "removed": str(self.removed) if self.removed else None,
         }
 
 
-def next_release(version: Version) -> Version:
-    """QEMU's numbering since 4.0: three releases a year, the major bumped yearly."""
-    if version.minor < 2:
-        return Version((version.major, version.minor + 1))
-    return Version((version.major + 1, 0))
+next_release = lifecycle.next_release
 
 
 def timeline(corpus: Corpus, until: Version) -> list[Version]:
@@ -82,25 +83,26 @@ def automatic(corpus: Corpus, machine: Machine) -> bool:
 def status(corpus: Corpus, machine: Machine, at: Version, releases: list[Version]) -> Status:
     result = Status(machine)
     policy = corpus.lifecycle
+    manual = not automatic(corpus, machine)
     if machine.removed is not None and machine.removed[0].release <= at:
         result.removed = machine.removed[0]
-    dep = machine.deprecated
-    if dep is not None and (dep.since is None or dep.since.release <= at):
-        result.deprecated, result.reason, result.source = True, dep.reason, "explicit"
-        result.deprecated_since = dep.since
-    elif automatic(corpus, machine) and policy.deprecate_after is not None:
-        if lifecycle.is_expired(policy.deprecate_after, machine.version, at):
-            result.deprecated, result.source = True, "policy"
-            result.reason = policy.reason or "deprecated"
-            result.deprecated_since = lifecycle.first_expired(
-                policy.deprecate_after, machine.version, releases
-            )
-    if automatic(corpus, machine) and policy.delete_after is not None:
-        if lifecycle.is_expired(policy.delete_after, machine.version, at):
-            result.deletion_due = True
-            result.deletion_since = lifecycle.first_expired(
-                policy.delete_after, machine.version, releases
-            )
+    explicit = lifecycle.explicit_deprecation(machine, at)
+    if lifecycle.policy_deprecates(machine, policy, at, manual):
+        # MACHINE_VER_DEPRECATION runs last: its reason replaces an explicit one.
+        result.deprecated, result.source = True, "policy"
+        result.reason = policy.reason or "deprecated"
+        result.deprecated_since = lifecycle.first_expired(
+            policy.deprecate_after, machine.version, releases
+        )
+    elif explicit is not None:
+        result.deprecated, result.reason, result.source = True, explicit.reason, "explicit"
+        result.deprecated_since = explicit.since
+    if lifecycle.deletion_due(machine, policy, at, manual):
+        result.deletion_due = True
+        result.deletion_since = lifecycle.first_expired(
+            policy.delete_after, machine.version, releases
+        )
+        result.deleted = policy.enforces_deletion(at)
     return result
 
 
@@ -132,12 +134,14 @@ class Report:
     statuses: list[Status]
     steps: list[dict]
     policy: dict | None
+    planned: tuple[Version, ...] = ()
 
     def to_json(self) -> dict:
         return {
             "at": self.asked,
             "judged-as": str(self.at),
             "current-release": str(self.current) if self.current else None,
+            "planned-releases": [str(v) for v in self.planned],
             "policy": self.policy,
             "deprecated": [s.to_json() for s in self.statuses if s.deprecated and not s.removed],
             "deletion-due": [
@@ -164,9 +168,11 @@ def report(corpus: Corpus, at: Version, asked: str, steps: int) -> Report:
         step = {
             "release": str(release),
             "projected": release not in declared,
+            "planned": release in declared and corpus.releases[release].planned,
             "new-machines": [],
             "deprecated": [],
             "deletion-due": [],
+            "deleted": [],
             "removed": [],
         }
         for machine in sort_newest_first(corpus, machines_at(corpus, release)):
@@ -180,6 +186,8 @@ def report(corpus: Corpus, at: Version, asked: str, steps: int) -> Report:
                 step["deprecated"].append(machine.name)
             if now.deletion_due and not (before and before.deletion_due) and not now.removed:
                 step["deletion-due"].append(machine.name)
+            if now.deleted and not (before and before.deleted) and not now.removed:
+                step["deleted"].append(machine.name)
             previous[id(machine)] = now
         upcoming.append(step)
     policy = corpus.lifecycle
@@ -188,22 +196,27 @@ def report(corpus: Corpus, at: Version, asked: str, steps: int) -> Report:
         policy_json = {
             "deprecate-after": policy.deprecate_after,
             "delete-after": policy.delete_after,
+            "enforce-deletion": policy.enforce_deletion is not None,
+            "enforce-deletion-since": str(policy.enforce_since) if policy.enforce_since else None,
+            "deletion-enforced": policy.enforces_deletion(at),
             "reason": policy.reason,
             "removal-notice": policy.removal_notice,
             "location": common.where(policy.location),
         }
-    return Report(at, asked, corpus.current_release, statuses, upcoming, policy_json)
+    planned = tuple(v for v, r in sorted(corpus.releases.items()) if r.planned)
+    return Report(at, asked, corpus.current_release, statuses, upcoming, policy_json, planned)
 
 
 def following(corpus: Corpus, release: Version) -> Version:
-    """The declared release after `release`, else the projected one."""
-    later = [r for r in sorted(corpus.releases) if r > release]
-    return later[0] if later else next_release(release)
+    """The release after `release`: declared (dated or planned) or projected."""
+    return lifecycle.following(sorted(corpus.releases), release)
 
 
 def render(result: Report) -> str:
     out = []
     current = " (the current release)" if result.at == result.current else ""
+    if result.at in result.planned:
+        current = " (planned)"
     head = f"mtc lifecycle: at {result.asked}{current}"
     if result.asked != str(result.at):
         head += f", judged as {result.at} (QEMU's macros read MAJOR.MINOR only)"
@@ -219,6 +232,14 @@ def render(result: Report) -> str:
         )
         if policy["reason"]:
             out.append(f"  policy reason: {policy['reason']}")
+        if policy["enforce-deletion"]:
+            since = policy["enforce-deletion-since"]
+            out.append(
+                "  deletion enforced"
+                + (f" from {since} on" if since else "")
+                + ": machine types due for deletion are left out of the build"
+                + ("" if policy["deletion-enforced"] else f" (not yet at {result.at})")
+            )
     width = max((len(s.machine.name) for s in result.statuses), default=0)
 
     def since(version: Version | None) -> str:
@@ -233,7 +254,8 @@ def render(result: Report) -> str:
     due = [s for s in live if s.deletion_due]
     out.append(f"due for deletion at {result.at}: {types(len(due))}")
     for s in due:
-        out.append(f"  {s.machine.name:<{width}}  {since(s.deletion_since)}")
+        gone = "  (left out of the build)" if s.deleted else ""
+        out.append(f"  {s.machine.name:<{width}}  {since(s.deletion_since)}{gone}")
     removed = [s for s in result.statuses if s.removed]
     if removed:
         out.append(f"removed by {result.at}: {types(len(removed))}")
@@ -241,16 +263,18 @@ def render(result: Report) -> str:
             out.append(f"  {s.machine.name:<{width}}  removed in {s.removed}")
     out.append("next releases:")
     for step in result.steps:
-        tag = " (projected)" if step["projected"] else ""
+        tag = " (projected)" if step["projected"] else " (planned)" if step["planned"] else ""
         parts = []
         for key, label in (
             ("new-machines", "new"),
             ("deprecated", "newly deprecated"),
             ("deletion-due", "newly due for deletion"),
+            ("deleted", "left out of the build"),
             ("removed", "removed"),
         ):
             if step[key]:
-                parts.append(f"{label}: {', '.join(step[key])}")
+                names = common.spans(step[key]) if key == "deleted" else ", ".join(step[key])
+                parts.append(f"{label}: {names}")
         out.append(f"  {step['release']}{tag}: " + ("; ".join(parts) if parts else "no change"))
     return "\n".join(out) + "\n"
 

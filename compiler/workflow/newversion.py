@@ -1,8 +1,13 @@
 """mtc new-version X.Y: open a release, the way QEMU's "hw: add compat machines
 for X.Y" commits do, by editing machines/ in place.
 
-With P the current (newest) release:
-  - 'release X.Y date D' goes after release P;
+With P the release before X.Y (out, dated; X.Y must be the release QEMU
+numbers after it unless --allow-skip):
+  - 'release X.Y planned' goes after release P ('release X.Y date D' with
+    --date): QEMU adds the machine types at the start of the development
+    cycle, before the release date is known, and a planned release never
+    becomes the build's current release ('mtc release X.Y --date D' dates it);
+    a release declared ahead as planned is opened where it stands;
   - an empty 'compat SCOPE P {}' goes above the newest set of every scope the
     versioned families use (hw_compat_P, pc_compat_P, ...);
   - every versioned family whose newest machine is for P gets a machine X.Y
@@ -17,20 +22,24 @@ before anything is written; then generated/ is rebuilt as 'mtc build' does.
 
 from __future__ import annotations
 
-import difflib
-import os
 import re
-import shutil
 import sys
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-from .. import output, parser, pipeline
-from ..diagnostics import Diagnostics
+from .. import lifecycle
 from ..versions import Version
 from . import abi, common
+from .sources import (
+    SourceFile,
+    compile_edited,
+    load_sources,
+    nodes,
+    print_diff,
+    release_node,
+    version_of,
+    write_and_rebuild,
+)
 
 NAME = "new-version"
 
@@ -38,71 +47,22 @@ _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
 
 @dataclass
-class SourceFile:
-    shown: str  # machines/x86/pc-q35.mtc
-    path: Path
-    text: str
-    tree: object
-    edits: list[tuple[int, int, str]] = field(default_factory=list)
-    what: list[str] = field(default_factory=list)
+class Opening:
+    """What new-version X.Y does, from the arguments and machines/."""
 
-    def line_start(self, line: int) -> int:
-        """Offset of the first character of a 1-based line."""
-        offset = 0
-        for _ in range(line - 1):
-            offset = self.text.index("\n", offset) + 1
-        return offset
-
-    def block_start(self, node) -> int:
-        """Where text that belongs above node goes: above the comment lines
-        directly on top of it, unless they are the file's header comment."""
-        lines = self.text.split("\n")
-        first = node.meta.line
-        while first > 1 and lines[first - 2].lstrip().startswith("#"):
-            first -= 1
-        if first == 1 and node.meta.line != 1:
-            first = node.meta.line
-        return self.line_start(first)
-
-    def edited(self) -> str:
-        text = self.text
-        for start, end, new in sorted(self.edits, key=lambda e: (e[0], e[1]), reverse=True):
-            text = text[:start] + new + text[end:]
-        return text
-
-
-def load_sources(project: pipeline.Project, corpus) -> list[SourceFile]:
-    files = []
-    for shown in corpus.files:
-        path = project.root / shown
-        text = path.read_text(encoding="utf-8")
-        if text.startswith("\ufeff"):
-            raise common.Failure(f"{shown} starts with a byte-order mark; remove it first")
-        parsed = parser.parse_text(text, shown, Diagnostics())
-        if parsed is None:
-            raise common.Failure(f"cannot parse {shown}")
-        files.append(SourceFile(shown, path, text, parsed.tree))
-    return files
-
-
-def nodes(files: list[SourceFile], kind: str):
-    for source in files:
-        for node in source.tree.children:
-            if getattr(node, "data", None) == kind:
-                yield source, node
-
-
-def version_of(token) -> Version | None:
-    return Version.parse(token.value) if token is not None else None
+    version: Version
+    previous: Version  # P: the release X.Y follows
+    day: str | None  # None: X.Y is planned (no release date yet)
+    declared: bool  # X.Y is already declared (planned, ahead): no release line to add
 
 
 class Planner:
-    def __init__(self, project, resolved, version: Version, day: str):
+    def __init__(self, project, resolved, opening: Opening):
         self.project = project
         self.corpus = resolved.corpus
-        self.version = version
-        self.day = day
-        self.previous = self.corpus.current_release
+        self.opening = opening
+        self.version = opening.version
+        self.previous = opening.previous
         self.files = load_sources(project, self.corpus)
         self.notes: list[str] = []
 
@@ -119,17 +79,16 @@ class Planner:
 
     # -- release -------------------------------------------------------------
     def add_release(self) -> None:
-        for source, node in nodes(self.files, "release"):
-            if version_of(node.children[0]) == self.previous:
-                line_end = source.text.find("\n", node.meta.end_pos)
-                line_end = len(source.text) if line_end < 0 else line_end
-                start = source.line_start(node.meta.line)
-                indent = source.text[start : start + node.meta.column - 1]
-                text = f"\n{indent}release {self.version} date {self.day}"
-                source.edits.append((line_end, line_end, text))
-                source.what.append(f"release {self.version} date {self.day}")
-                return
-        raise common.Failure(f"cannot find the declaration of release {self.previous}")
+        if self.opening.declared:
+            self.notes.append(f"release {self.version} is declared already (planned)")
+            return
+        source, node = release_node(self.files, self.previous)
+        line_end = source.line_end(node.meta.end_pos)
+        start = source.line_start(node.meta.line)
+        indent = source.text[start : start + node.meta.column - 1]
+        when = f"date {self.opening.day}" if self.opening.day else "planned"
+        source.edits.append((line_end, line_end, f"\n{indent}release {self.version} {when}"))
+        source.what.append(f"release {self.version} {when}")
 
     # -- compat sets -----------------------------------------------------------
     def add_sets(self, scopes: list[str]) -> None:
@@ -284,62 +243,79 @@ def family_scopes(older) -> list[str]:
     return common_scopes or []
 
 
-def check_arguments(corpus, version_text: str, day: str | None) -> tuple[Version, str]:
+def parse_day(day: str, what: str = "--date") -> date:
+    try:
+        if not _DATE_RE.match(day):
+            raise ValueError
+        return date.fromisoformat(day)
+    except ValueError:
+        raise common.usage_error(f"{what}: not a date YYYY-MM-DD: '{day}'") from None
+
+
+def check_arguments(
+    corpus, version_text: str, day: str | None, allow_skip: bool = False
+) -> Opening:
+    """What opening release X.Y means here, or a usage error saying why not.
+
+    X.Y follows P, the newest release before it, which must be out (dated):
+    one release is developed at a time.  X.Y must be the release QEMU
+    numbers after P (X.0, X.1, X.2, then X+1.0) unless allow_skip.  It may be
+    declared already, planned, as long as it has no machine types yet."""
     version = common.parse_version(version_text, "the new version")
-    previous = corpus.current_release
-    if previous is None:
+    releases = corpus.releases
+    if not releases:
         raise common.usage_error("machines/ declares no release to follow")
-    if version <= previous:
-        raise common.usage_error(f"{version} is not newer than the newest release {previous}")
-    last = corpus.releases[previous]
-    if day is None:
-        day = date.today().isoformat()
-        if date.fromisoformat(day) <= date.fromisoformat(last.date):
+    newer_machines = sorted(
+        {m.version.release for m in corpus.machines if m.version and m.version >= version}
+    )
+    if newer_machines:
+        found = newer_machines[-1]
+        if found == version:
             raise common.usage_error(
-                f"today is not after release {previous} ({last.date}): give --date YYYY-MM-DD"
+                f"release {version} is open already: machines/ has its machine types"
             )
-    else:
-        try:
-            if not _DATE_RE.match(day):
-                raise ValueError
-            parsed = date.fromisoformat(day)
-        except ValueError:
-            raise common.usage_error(f"--date: not a date YYYY-MM-DD: '{day}'") from None
+        raise common.usage_error(
+            f"{version} is not newer than the newest release {found} with machine types"
+        )
+    earlier = [r for r in releases if r < version]
+    if not earlier:
+        raise common.usage_error(f"no release before {version} to follow")
+    previous = max(earlier)
+    last = releases[previous]
+    if last.planned:
+        raise common.usage_error(
+            f"release {previous} is still planned: date it first "
+            f"(mtc release {previous} --date YYYY-MM-DD), then open {version}"
+        )
+    expected = lifecycle.next_release(previous)
+    if version != expected and not allow_skip:
+        raise common.usage_error(
+            f"QEMU's release after {previous} is {expected}: {version} would skip it "
+            "(--allow-skip if that is what you mean)"
+        )
+    declared = releases.get(version)
+    if declared is not None and not declared.planned:
+        raise common.usage_error(f"release {version} is out already ({declared.date})")
+    if day is not None:
+        parsed = parse_day(day)
         if parsed <= date.fromisoformat(last.date):
             raise common.usage_error(f"--date {day} is not after release {previous} ({last.date})")
-    return version, day
+        if declared is not None:
+            raise common.usage_error(
+                f"release {version} is declared (planned): open it without --date, then "
+                f"date it with mtc release {version} --date {day}"
+            )
+    return Opening(version, previous, day, declared is not None)
 
 
 def verify(project, edited: list[SourceFile], before) -> None:
     """Compile the edited tree in a scratch copy and run the ABI gate on it."""
-    with tempfile.TemporaryDirectory(prefix="mtc-new-version-") as tmp:
-        root = Path(tmp)
-        shutil.copytree(project.machines, root / "machines")
-        for source in edited:
-            (root / source.shown).write_text(source.edited(), encoding="utf-8")
-        after = common.compile_tree(root, "the edited tree")
-        if after is None:
-            raise common.Failure("the edited tree does not compile; nothing was written")
-        report = abi.check(before, after, as_of=date.max, base_label="before", new_label="after")
-        changed = [f for f in report.findings if f.kind in ("property", "option")]
-        if changed:
-            sys.stderr.write(abi.render(report, verbose=False))
-            raise common.Failure(
-                "the edit would change existing machine types; nothing was written"
-            )
-
-
-def atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    after = compile_edited(project, edited)
+    report = abi.check(before, after, as_of=date.max, base_label="before", new_label="after")
+    changed = [f for f in report.findings if f.kind in ("property", "option", "registry")]
+    if changed:
+        sys.stderr.write(abi.render(report, verbose=False))
+        raise common.Failure("the edit would change existing machine types; nothing was written")
 
 
 def add_parser(subparsers, common_parser) -> None:
@@ -347,15 +323,28 @@ def add_parser(subparsers, common_parser) -> None:
         NAME,
         parents=[common_parser],
         help="open release X.Y: its release line, compat sets and machines",
-        description="Add release X.Y after the newest release P, an empty compat set "
-        "'SCOPE P' in every scope the versioned families use, and a machine X.Y in every "
-        "versioned family, which takes over alias and default from machine P; machine P "
-        "applies the new sets.  machines/ is edited in place (comments and layout kept), "
-        "checked with the ABI gate against the tree before the edit, then generated/ is "
-        "rebuilt.  Exit 0 done, 1 errors in machines/, 2 usage errors.",
+        description="Open release X.Y after the newest release P (dated): 'release X.Y "
+        "planned' (or dated with --date), an empty compat set 'SCOPE P' in every scope the "
+        "versioned families use, and a machine X.Y in every versioned family, which takes "
+        "over alias and default from machine P; machine P applies the new sets.  X.Y must "
+        "be the release QEMU numbers after P (X.0, X.1, X.2, X+1.0) unless --allow-skip.  "
+        "machines/ is edited in place (comments and layout kept), checked with the ABI gate "
+        "against the tree before the edit, then generated/ is rebuilt.  Exit 0 done, 1 "
+        "errors in machines/, 2 usage errors.",
     )
     p.add_argument("version", metavar="X.Y", help="the new release")
-    p.add_argument("--date", metavar="YYYY-MM-DD", help="its release date (default: today)")
+    p.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="its release date, when it is out already (default: none: the release is "
+        "planned, as at the start of QEMU's development cycle; 'mtc release X.Y --date D' "
+        "dates it later)",
+    )
+    p.add_argument(
+        "--allow-skip",
+        action="store_true",
+        help="open X.Y although QEMU numbers another release between it and the newest one",
+    )
     p.add_argument(
         "--dry-run",
         action="store_true",
@@ -366,35 +355,14 @@ def add_parser(subparsers, common_parser) -> None:
 def run(args) -> int:
     try:
         project, resolved = common.load_current(args)
-        version, day = check_arguments(resolved.corpus, args.version, args.date)
-        planner = Planner(project, resolved, version, day)
+        opening = check_arguments(resolved.corpus, args.version, args.date, args.allow_skip)
+        planner = Planner(project, resolved, opening)
         edited = planner.plan()
         if args.dry_run:
-            for source in edited:
-                sys.stdout.writelines(
-                    difflib.unified_diff(
-                        source.text.splitlines(keepends=True),
-                        source.edited().splitlines(keepends=True),
-                        fromfile=f"a/{source.shown}",
-                        tofile=f"b/{source.shown}",
-                    )
-                )
+            print_diff(edited)
             return 0
         verify(project, edited, resolved)
-        for source in edited:
-            atomic_write(source.path, source.edited())
-            for what in source.what:
-                print(f"  EDIT    {source.shown}: {what}")
-        for note in planner.notes:
-            print(f"  NOTE    {note}")
-        rebuilt = common.compile_tree(project.root, "machines/")
-        if rebuilt is None:
-            raise common.Failure("machines/ does not compile after the edit")
-        written, removed = output.write_outputs(project.generated, pipeline.emit(rebuilt))
-        for rel in written:
-            print(f"  GEN     generated/{rel}")
-        for rel in removed:
-            print(f"  RM      generated/{rel}")
+        write_and_rebuild(project, edited, planner.notes)
     except common.Failure as exc:
         print(f"mtc {NAME}: error: {exc}", file=sys.stderr)
         return 1

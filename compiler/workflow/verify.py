@@ -29,6 +29,7 @@ from ..diagnostics import Diagnostic, Diagnostics
 from ..model import HostFacts
 from ..versions import Version
 from . import common
+from .common import spans
 from .verify_compare import Comparison, compare_target
 
 NAME = "verify"
@@ -214,24 +215,6 @@ def render_groups(groups: list[Group], diags: Diagnostics) -> str:
             what = f"{count} machine type{'s' if count != 1 else ''} of {binary}"
             out.append(f"{g.location}: note: {what}: {spans(names)}")
     return "".join(line + "\n" for line in out)
-
-
-def spans(names: list[str]) -> str:
-    """pc-q35-2.4 .. pc-q35-8.1 (24), isapc: per family, oldest first."""
-    families: dict[str, list[tuple]] = {}
-    for name in dict.fromkeys(names):
-        match = re.match(r"(.*)-(\d+(?:\.\d+)+)\Z", name)
-        family, version = (match.group(1), match.group(2)) if match else (name, "")
-        key = tuple(int(p) for p in version.split(".")) if version else ()
-        families.setdefault(family, []).append((key, name))
-    parts = []
-    for members in families.values():
-        members.sort()
-        if len(members) <= 3:
-            parts.append(", ".join(name for _, name in members))
-        else:
-            parts.append(f"{members[0][1]} .. {members[-1][1]} ({len(members)})")
-    return ", ".join(parts)
 
 
 def report_text(asked: list[Asked], groups: list[Group]) -> str:

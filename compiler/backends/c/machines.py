@@ -58,6 +58,12 @@ _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FUNCTION_RE = re.compile(r"^static void ([A-Za-z0-9_]+)\(", re.M)
 
 
+def removed(machine: Machine, corpus: Corpus) -> bool:
+    """Removed at or before the build's release: QEMU's source no longer has it."""
+    reason = lifecycle.absent_reason(machine, None, corpus.current_release)
+    return reason is not None
+
+
 class MachineIndex:
     """Every machine of every family written in C, where it exists and
     where its functions are needed."""
@@ -68,8 +74,15 @@ class MachineIndex:
         self.machines: dict[str, list[Machine]] = {}
         self.home: dict[int, FamilyStyle] = {}
         for style in conventions.families:
+            # A machine type removed by the build's release has no code left
+            # in QEMU; one only due for deletion keeps its DEFINE line, and
+            # QEMU's MACHINE_VER_DELETION decides at QEMU's build.
             machines = sorted(
-                (m for m in corpus.machines if m.family == style.family.name and m.name),
+                (
+                    m
+                    for m in corpus.machines
+                    if m.family == style.family.name and m.name and not removed(m, corpus)
+                ),
                 key=lambda m: (m.version is not None, m.version or ()),
                 reverse=True,
             )
@@ -329,6 +342,19 @@ class FileWriter:
                 )
         return stmts
 
+    def deprecation(self, machine: Machine, style: FamilyStyle) -> list[Stmt]:
+        """m->deprecation_reason = "..." for the machine's own explicit
+        deprecation, where machines/ says it, as QEMU writes it: the older
+        machines whose options functions call this one inherit it, and
+        MACHINE_VER_DEPRECATION, run after it, replaces it once QEMU's policy
+        deprecates the machine (lifecycle.py resolves the same way).  A
+        manual family's is in machine_facts()."""
+        dep = lifecycle.own_deprecation(machine, self.corpus.current_release)
+        if dep is None:
+            return []
+        lvalue = f"{style.param.name}->deprecation_reason"
+        return [assignment(lvalue, c_string_at(dep.reason, dep.location))]
+
     def options_function(self, machine: Machine, style: FamilyStyle) -> None:
         param = style.param.name
         condition = self.index.needed(machine)
@@ -364,6 +390,8 @@ class FileWriter:
                 if stmt is not None:
                     body.append(stmt)
                 self.note_symbols([item])
+            elif kind == "deprecated" and not style.family.manual_lifecycle:
+                body += self.deprecation(machine, style)
         if not placed:
             body = head + body
         comment = None
