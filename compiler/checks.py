@@ -11,7 +11,7 @@ import difflib
 from collections import defaultdict
 from datetime import date
 
-from . import lifecycle, values
+from . import lifecycle, numbers, values
 from .diagnostics import Diagnostics, Location
 from .model import BUILD_ATOMS, MACRO_RE, Corpus, Machine, OptionDecl, SetRef, gen_ga_text
 from .versions import Version
@@ -736,7 +736,7 @@ class Checker:
                     "table is in order of release (s390_find_cpu_def relies on it)",
                 )
             previous_def = definition
-            key = (int(definition.type, 0), definition.level)
+            key = (numbers.parse_int(definition.type), definition.level)
             if key in by_type:
                 self.diags.error(
                     definition.location,

@@ -119,7 +119,7 @@ from pathlib import Path
 
 from ...model import MACRO_RE, CompatEntry, CompatSet, Corpus, Family, Guard, Machine
 from ...resolve import Resolved
-from ... import cpumodels, lifecycle, values
+from ... import cpumodels, lifecycle, numbers, values
 from .conditions import (
     ALWAYS,
     NEVER,
@@ -875,8 +875,10 @@ def type_name_expr(value, macros: set[str]) -> str:
 
 def option_value(decl, assign, macros: set[str], sizes: list) -> str:
     value = assign.value
-    if value.kind in ("bool", "int"):
+    if value.kind == "bool":
         return value.text
+    if value.kind == "int":
+        return numbers.c_literal(value.text)  # 0o17 is C's 017
     if value.kind == "size":
         sizes.append(value)
         return values.c_size(value.text)
