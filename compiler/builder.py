@@ -226,6 +226,7 @@ class Builder:
             query=self.string(query) if query is not None else None,
             enum_values=values,
             monotone=monotone is not None,
+            c_location=self.loc(c_lvalue) if c_lvalue is not None else None,
         )
         self._declare(self.corpus.options, decl.name, decl, f"option {decl.name}")
 

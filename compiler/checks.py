@@ -8,6 +8,7 @@ Name resolution links each family to its base and each machine to its parent
 from __future__ import annotations
 
 import difflib
+import re
 from collections import defaultdict
 from datetime import date
 
@@ -15,6 +16,16 @@ from . import lifecycle, numbers, values
 from .diagnostics import Diagnostics, Location
 from .model import BUILD_ATOMS, MACRO_RE, Corpus, Machine, OptionDecl, SetRef, gen_ga_text
 from .versions import Version
+
+# An option's C lvalue: a member of the machine class or of a subclass,
+# root->field, then .field or [INDEX] (a C constant or a decimal), nothing
+# else: the C backend pastes it into an assignment.
+C_LVALUE_RE = re.compile(
+    r"[A-Za-z_][A-Za-z0-9_]*->[A-Za-z_][A-Za-z0-9_]*"
+    r"(?:\.[A-Za-z_][A-Za-z0-9_]*|\[(?:[A-Za-z_][A-Za-z0-9_]*|0|[1-9][0-9]*)\])*"
+)
+# A target's binary: a file name in /usr/bin (libvirt's <emulator>).
+BINARY_RE = re.compile(r"[!-.0-~]+")
 
 # QEMU's accelerators and meson's host_os names.
 ACCELERATORS = ("kvm", "tcg", "hvf", "whpx", "xen", "nvmm")
@@ -182,6 +193,12 @@ class Checker:
             for what, value in (("binary", target.binary), ("arch", target.arch)):
                 if not value:
                     self.diags.error(target.location, f"target {target.name} has no {what}")
+            if target.binary and not BINARY_RE.fullmatch(target.binary):
+                self.diags.error(
+                    target.location,
+                    f"target {target.name}: binary {target.binary!r} is not a file name "
+                    "(printable ASCII, no '/' and no spaces, as qemu-system-x86_64)",
+                )
 
     def check_option_assign(self, assign, where: str) -> None:
         decl = self.corpus.options.get(assign.name)
@@ -208,6 +225,14 @@ class Checker:
             )
 
     def check_options(self) -> None:
+        for decl in self.corpus.options.values():
+            if decl.c_lvalue is not None and not C_LVALUE_RE.fullmatch(decl.c_lvalue):
+                self.diags.error(
+                    decl.c_location or decl.location,
+                    f"option {decl.name}: C lvalue {decl.c_lvalue!r} is not of the form "
+                    "root->field, then .field or [INDEX] (e.g. m->max_cpus, "
+                    "smc->default_caps.caps[SPAPR_CAP_HTM])",
+                )
         for family in self.corpus.families.values():
             for assign in family.options:
                 self.check_option_assign(assign, f"family {family.name}")

@@ -192,6 +192,7 @@ class OptionDecl:
     query: str | None = None  # its query-machines member, if it has one
     enum_values: tuple[str, ...] = ()
     monotone: bool = False  # changes at most once along a chain
+    c_location: Location | None = None  # where c "lvalue" is written
 
 
 @dataclass
