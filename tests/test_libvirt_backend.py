@@ -21,6 +21,7 @@ import pytest
 from lxml import etree
 
 from conftest import ROOT, run_mtc
+from mtc.backends import BackendError
 
 SCHEMA = Path("/usr/share/libvirt/schemas/capability.rng")
 LIBVIRT = ROOT / "generated" / "libvirt"
@@ -371,8 +372,11 @@ def test_names_are_escaped_in_text_and_attributes():
     from mtc.backends import libvirt
 
     assert libvirt.escape("a&b<c>'d\"") == "a&amp;b&lt;c&gt;&apos;d&quot;"
-    assert libvirt.escape("x\x01y\tz") == "xy\tz"
-    odd = "we<ird>&'name\""
+    for bad in ("x\x01y", "x\ufffe", "x\uffff", "x\x1b"):
+        with pytest.raises(BackendError, match="XML 1.0 has no character"):
+            libvirt.escape(bad)
+    # Tabs, newlines and carriage returns survive a parser, in text and attributes.
+    odd = "we<ird>&'name\"\t\n\r x"
     line = libvirt.cache_machine_line(
         {
             "name": odd,
