@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from . import __version__, workflow
+from .files import OutputError
 
 BACKEND_NAMES = ("c", "json", "libvirt")
 
@@ -369,13 +370,19 @@ def cmd_build(args) -> int:
         outputs = {rel.removeprefix(prefix): text for rel, text in outputs.items()}
     build_dir = args.output_dir is not None
     target = args.output_dir if build_dir else project.generated
-    shown = str(args.output_dir) if build_dir else "generated"
-    written, removed = output.write_outputs(target, outputs, build_dir)
+    shown = (str(args.output_dir) if build_dir else "generated").rstrip("/") or "/"
+    result = output.write_outputs(target, outputs, build_dir, shown)
     if not args.quiet:
-        for rel in written:
-            print(f"  GEN     {shown.rstrip('/')}/{rel}")
-        for rel in removed:
-            print(f"  RM      {shown.rstrip('/')}/{rel}")
+        for rel in result.written:
+            print(f"  GEN     {shown}/{rel}")
+        for rel in result.removed:
+            print(f"  RM      {shown}/{rel}")
+        for rel in result.foreign:
+            print(
+                f"{shown}/{rel}: warning: not written by mtc, left in place "
+                "('mtc check' fails while it is there)",
+                file=sys.stderr,
+            )
     if args.depfile is not None:
         output.write_depfile(
             args.depfile,
@@ -395,9 +402,13 @@ def cmd_check(args) -> int:
     project, _, outputs = build_outputs(args)
     if outputs is None:
         return 1
-    diff = output.diff_outputs(project.generated, outputs)
+    problems, diff = output.check_outputs(project.generated, outputs)
+    for problem in problems:
+        path, _, message = problem.partition(": ")
+        print(f"{path}: error: {message}", file=sys.stderr)
     if diff:
         sys.stdout.write(diff)
+    if problems or diff:
         print("mtc: generated/ is out of date; run 'mtc build'", file=sys.stderr)
         return 1
     return 0
@@ -676,6 +687,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"mtc {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OutputError as exc:  # the output directory, not the input, is at fault
+        print(f"{exc.path}: error: {exc.message}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
