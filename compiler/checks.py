@@ -189,7 +189,15 @@ class Checker:
             previous = (version, day)
 
     def check_targets(self) -> None:
+        folded: dict[str, str] = {}
         for target in self.corpus.targets.values():
+            other = folded.setdefault(target.name.casefold(), target.name)
+            if other != target.name:
+                self.diags.error(
+                    target.location,
+                    f"targets {other} and {target.name} differ only in case: their outputs "
+                    f"(json/{target.name}.json, ...) would be one file where case does not count",
+                )
             for what, value in (("binary", target.binary), ("arch", target.arch)):
                 if not value:
                     self.diags.error(target.location, f"target {target.name} has no {what}")

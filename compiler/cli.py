@@ -346,7 +346,10 @@ def build_outputs(args, backends=None):
         try:
             outputs = pipeline.emit(resolved, backends)
         except BackendError as exc:
-            diags.error(exc.location or Location("machines", 1, 1), str(exc))
+            location = exc.location or Location(inputs[0] if inputs else "machines", 1, 1)
+            if exc.line_only:
+                location = diags.at_line_start(location)
+            diags.error(location, str(exc))
     print_diagnostics(diags, args)
     return project, inputs, outputs
 

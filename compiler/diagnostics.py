@@ -108,6 +108,14 @@ class Diagnostics:
     def note(self, location: Location, message: str) -> None:
         self.report(location, "note", message)
 
+    def at_line_start(self, location: Location) -> Location:
+        """location, moved to the first non-blank column of its line."""
+        lines = self.sources.get(location.file)
+        if lines is None or not 0 < location.line <= len(lines):
+            return location
+        text = lines[location.line - 1]
+        return Location(location.file, location.line, len(text) - len(text.lstrip()) + 1)
+
     @property
     def has_errors(self) -> bool:
         return any(d.severity == "error" for d in self.items)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import builder, checks, guards, parser, platforms, qomcheck, resolve
 from .backends import c as c_backend
+from .backends import merge_outputs
 from .backends import json as json_backend
 from .backends import libvirt as libvirt_backend
 from .diagnostics import Diagnostics
@@ -96,5 +97,5 @@ def emit(resolved: resolve.Resolved, backends: list[str] | None = None) -> dict[
     outputs: dict[str, str] = {}
     for name, backend in BACKENDS.items():
         if backends is None or name in backends:
-            outputs.update(backend.emit(resolved, sources))
+            merge_outputs(outputs, backend.emit(resolved, sources))
     return dict(sorted(outputs.items()))

@@ -119,6 +119,7 @@ from pathlib import Path
 
 from ...model import MACRO_RE, CompatEntry, CompatSet, Corpus, Family, Guard, Machine
 from ...resolve import Resolved
+from .. import merge_outputs
 from ... import cpumodels, lifecycle, numbers, values
 from .conditions import (
     ALWAYS,
@@ -1745,7 +1746,16 @@ def emit(resolved: Resolved, sources: list[str]) -> dict[str, str]:
     """Every configuration's C: read from the corpus, whatever `resolved`
     was configured with."""
     corpus = resolved.corpus
-    outputs = render_tables(corpus, sources)
-    outputs.update(render_host(corpus, sources))
-    outputs.update(render_machines(corpus, sources))
+
+    def locate(path: str):
+        """The compat set whose table file is `path`, for a path another
+        output has too (compat host_features, a set named pc_q35_machines)."""
+        for compat in corpus.compat_sets.values():
+            if set_file(compat, corpus).path.casefold() == path.casefold():
+                return compat.location
+        return None
+
+    outputs: dict[str, str] = {}
+    for part in (render_tables, render_host, render_machines):
+        merge_outputs(outputs, part(corpus, sources), locate)
     return outputs
