@@ -13,6 +13,7 @@ Every check has a name (shown as [-Wname]) so -W/-E/-Wno- can change it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from . import qom
@@ -25,11 +26,19 @@ def load_registry(corpus: Corpus, root: Path, diags: Diagnostics):
     if not corpus.registry_files and not corpus.qom_decls:
         return None
     registry = None
+    failed = False
     for shown in corpus.registry_files:
         try:
             loaded = qom.Registry.load(root / shown)
         except qom.QomError as exc:
-            diags.error(Location(shown, 1, 1), f"bad QOM registry: {exc}")
+            location, message = registry_error(str(exc), str(root / shown), shown)
+            if location.line > 1 or location.column > 1:
+                try:  # for the caret under the error
+                    diags.add_source(shown, (root / shown).read_bytes().decode("utf-8", "replace"))
+                except OSError:
+                    pass
+            diags.error(location, f"bad QOM registry: {message}")
+            failed = True
             continue
         if registry is None:
             registry = loaded
@@ -37,6 +46,8 @@ def load_registry(corpus: Corpus, root: Path, diags: Diagnostics):
         for name in loaded.types:  # another target's dump: add what is new
             if name not in registry.types:
                 registry.types.put(loaded.types[name])
+    if failed:
+        return None  # checked against half a registry, every entry would be an error
     if registry is None:
         registry = qom.Registry()
     target = registry_target(corpus, registry)
@@ -74,6 +85,22 @@ def load_registry(corpus: Corpus, root: Path, diags: Diagnostics):
                 if problem:
                     diags.error(prop.location, f"default of {decl.name}.{prop.name}: {problem}")
     return registry
+
+
+_AT_RE = re.compile(r"(?:cannot read )?(?P<path>.+?)(?::(?P<line>\d+):(?P<column>\d+))?: ")
+
+
+def registry_error(message: str, path: str, shown: str) -> tuple[Location, str]:
+    """qom's message about the file at `path`, as a diagnostic at its line
+    and column (1:1 when it names none) with the project-relative name."""
+    found = _AT_RE.match(message)
+    if found is None or found.group("path") != path:
+        return Location(shown, 1, 1), message.replace(path, shown)
+    line, column = found.group("line"), found.group("column")
+    rest = message[found.end() :]
+    if message.startswith("cannot read "):
+        rest = f"cannot read it: {rest}"
+    return Location(shown, int(line or 1), int(column or 1)), rest
 
 
 def property_defaults(corpus: Corpus) -> dict[tuple[str, str], str]:
