@@ -7,6 +7,7 @@ Name resolution links each family to its base and each machine to its parent
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections import defaultdict
@@ -455,28 +456,21 @@ class Checker:
                                 )
 
     def check_chains(self) -> None:
+        self.break_cycles()
+        # Gaps: every release between the oldest and newest version.
+        releases = sorted(self.corpus.releases)
         for family_name, versions in self.by_family.items():
-            # Cycles: follow parents from every machine.
-            for machine in versions.values():
-                seen = []
-                node = machine
-                while node is not None and node not in seen:
-                    seen.append(node)
-                    node = node.parent
-                if node is machine:
-                    names = " -> ".join(m.name for m in seen + [machine])
-                    self.diags.error(machine.location, f"inheritance cycle: {names}")
-                    machine.parent = None
-            # Gaps: every release between the oldest and newest version.
             ordered = sorted(versions)
-            releases = sorted(self.corpus.releases)
             have = {v.release for v in ordered}
             for older, newer in zip(ordered, ordered[1:]):
                 if versions[older].parent is not versions[newer]:
                     continue  # not one chain (xenfv-3.1 inherits pc-i440fx-3.1)
-                missing = [
-                    r for r in releases if older.release < r < newer.release and r not in have
+                between = releases[
+                    bisect.bisect_right(releases, older.release) : bisect.bisect_left(
+                        releases, newer.release
+                    )
                 ]
+                missing = [r for r in between if r not in have]
                 if missing:
                     family = self.corpus.families[family_name]
                     names = ", ".join(
@@ -489,6 +483,32 @@ class Checker:
                         f"(missing {names})",
                         check="chain-gap",
                     )
+
+    def break_cycles(self) -> None:
+        """Report each inheritance cycle at its first machine (in family, then
+        source order) and cut it there.  Every machine has one parent, so
+        cycles are disjoint and one walk over all machines finds them all."""
+        order = [machine for versions in self.by_family.values() for machine in versions.values()]
+        position = {id(machine): index for index, machine in enumerate(order)}
+        done: set[int] = set()
+        cycles = []
+        for start in order:
+            path, on_path = [], set()
+            node = start
+            while node is not None and id(node) not in done and id(node) not in on_path:
+                path.append(node)
+                on_path.add(id(node))
+                node = node.parent
+            if node is not None and id(node) in on_path:
+                cycles.append(path[path.index(node) :])
+            done.update(on_path)
+        for cycle in cycles:
+            first = min(range(len(cycle)), key=lambda i: position.get(id(cycle[i]), len(order)))
+            members = cycle[first:] + cycle[:first]
+            machine = members[0]
+            names = " -> ".join(m.name for m in members + [machine])
+            self.diags.error(machine.location, f"inheritance cycle: {names}")
+            machine.parent = None
 
     def check_completeness(self) -> None:
         """Every version of a family that uses hw_compat_* sets applies the one
