@@ -123,13 +123,18 @@ class Diagnostics:
     def sorted(self) -> list[Diagnostic]:
         # Notes stay after the diagnostic they explain: sort is stable and
         # notes are only ever added right after their diagnostic.
-        seen: set[Diagnostic] = set()
+        # Plain tuples: hashing and comparing the dataclasses themselves
+        # costs seconds once there are a few hundred thousand diagnostics.
+        seen: set[tuple] = set()
         unique = []
         for d in self.items:
-            if d not in seen:
-                seen.add(d)
-                unique.append(d)
-        return sorted(unique, key=Diagnostic.sort_key)
+            where = d.location
+            key = (where.file, where.line, where.column, d.message, d.severity, d.check)
+            if key not in seen:
+                seen.add(key)
+                unique.append((key, d))
+        unique.sort(key=lambda pair: pair[0][:4])
+        return [d for _, d in unique]
 
     def format(self, diagnostic: Diagnostic, color: bool = False) -> str:
         severity = diagnostic.severity
@@ -141,7 +146,7 @@ class Diagnostics:
             f"{paint(f'{severity}:', severity, color)} {message}"
         )
         if diagnostic.check:
-            flag = "-Werror=" if diagnostic in self.promoted else "-W"
+            flag = "-Werror=" if self.promoted and diagnostic in self.promoted else "-W"
             text += f" [{paint(flag + diagnostic.check, severity, color)}]"
         lines = self.sources.get(diagnostic.location.file)
         line_no = diagnostic.location.line

@@ -328,9 +328,11 @@ class Machine:
     def chain(self) -> list[Machine]:
         """This machine and the ones it inherits, newest first."""
         chain: list[Machine] = []
+        seen: set[int] = set()  # a list's 'in' would make long chains quadratic
         machine: Machine | None = self
-        while machine is not None and machine not in chain:
+        while machine is not None and id(machine) not in seen:
             chain.append(machine)
+            seen.add(id(machine))
             machine = machine.parent
         return chain[::-1]
 

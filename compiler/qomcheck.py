@@ -133,9 +133,30 @@ def check_entries(corpus: Corpus, diags: Diagnostics) -> None:
         return
     target = registry_target(corpus, registry)
     absent = {expand(d.name, target) for d in corpus.qom_decls if d.absent is not None}
+    # What an entry is told depends only on these, and big inputs repeat
+    # them: each is worked out once, then reported at every entry.
+    found: dict[tuple, list] = {}
     for compat in corpus.compat_sets.values():
         for entry in compat.entries:
-            check_entry(registry, entry, expand(entry.driver, target), absent, diags)
+            driver = expand(entry.driver, target)
+            key = (entry.driver, driver, entry.property, entry.value, entry.optional)
+            problems = found.get(key)
+            if problems is None:
+                problems = found[key] = _Recorder()
+                check_entry(registry, entry, driver, absent, problems)
+            for message, check in problems.errors:
+                diags.error(entry.location, message, check=check)
+
+
+class _Recorder:
+    """Stands in for Diagnostics in check_entry(), which reports only errors,
+    all at the entry's location."""
+
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str | None]] = []
+
+    def error(self, location, message: str, check: str | None = None) -> None:
+        self.errors.append((message, check))
 
 
 def check_entry(registry, entry: CompatEntry, driver: str, absent: set, diags) -> None:
