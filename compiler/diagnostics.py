@@ -55,6 +55,15 @@ COLORS = {
     "quote": "01",
 }
 QUOTED_RE = re.compile(r"'[^'\n]+'")
+# A diagnostic is one line, and nothing in it may drive the terminal: control
+# characters from the input are escaped in messages and masked (one column
+# each, so the caret stays put) in the source line shown.
+_CONTROL_RE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escape_control(match: re.Match) -> str:
+    code = ord(match.group())
+    return {10: "\\n", 13: "\\r"}.get(code, f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def paint(text: str, what: str, color: bool) -> str:
@@ -138,7 +147,7 @@ class Diagnostics:
 
     def format(self, diagnostic: Diagnostic, color: bool = False) -> str:
         severity = diagnostic.severity
-        message = diagnostic.message
+        message = _CONTROL_RE.sub(_escape_control, diagnostic.message)
         if color:
             message = QUOTED_RE.sub(lambda m: paint(m.group(0), "quote", True), message)
         text = (
@@ -151,7 +160,7 @@ class Diagnostics:
         lines = self.sources.get(diagnostic.location.file)
         line_no = diagnostic.location.line
         if lines is not None and 0 < line_no <= len(lines):
-            source_line = lines[line_no - 1].rstrip("\r")
+            source_line = _CONTROL_RE.sub("?", lines[line_no - 1].rstrip("\r"))
             column = max(diagnostic.location.column - 1, 0)
             if len(source_line) > MAX_SHOWN:
                 # Show a window around the column of an overlong line.

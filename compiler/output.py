@@ -93,7 +93,11 @@ def write_outputs(
     is touched instead, so make and ninja, which compare times, see it newer
     than the inputs that were edited and do not run mtc again on every build."""
     result = WriteResult()
-    with OutputTree(root, shown, follow_root=build_dir, create=True) as tree:
+    try:
+        tree = OutputTree(root, shown, follow_root=build_dir, create=True)
+    except OutputError as exc:
+        raise OutputError(exc.path, f"{exc.message} (nothing was changed)") from None
+    with tree:
         tree.lock()
         data = {rel: text.encode("utf-8") for rel, text in outputs.items()}
         try:
