@@ -135,13 +135,22 @@ class Builder:
         self.diags.error(self.loc(token), f"invalid version '{numbers.shown(token.value)}': {why}")
         return None
 
-    def number(self, token: Token, allowed: numbers.Range) -> int | None:
-        """An INT token's value within `allowed`; None after a located error."""
+    def number(self, token: Token, allowed: numbers.Range) -> int:
+        """An INT token's value within `allowed`; after a located error, a
+        stand-in in the range."""
         try:
             return numbers.parse_in(token.value, allowed)
         except numbers.NumberError as exc:
             self.diags.error(self.loc(token), str(exc))
-            return None
+            return numbers.stand_in(token.value, allowed)
+
+    def number_text(self, token: Token, allowed: numbers.Range) -> str:
+        """An INT token as written (C and JSON show it so), or its stand-in."""
+        try:
+            numbers.parse_in(token.value, allowed)
+            return token.value
+        except numbers.NumberError:
+            return str(self.number(token, allowed))
 
     # -- entry point -----------------------------------------------------------
     def add_file(self, parsed: ParsedFile) -> None:
@@ -208,7 +217,7 @@ class Builder:
         self._declare(
             self.corpus.consts,
             name.value,
-            Const(name.value, number or 0, self.loc(node)),
+            Const(name.value, number, self.loc(node)),
             f"constant {name.value}",
         )
 
@@ -241,7 +250,7 @@ class Builder:
             elif stmt.data == "lifecycle_reason":
                 policy.reason = self.string(arg)
             elif stmt.data == "lifecycle_notice":
-                policy.removal_notice = self.number(arg, numbers.LIFECYCLE_NOTICE) or 2
+                policy.removal_notice = self.number(arg, numbers.LIFECYCLE_NOTICE)
         if self.corpus.lifecycle is not None:
             self._duplicate(policy.location, "lifecycle policy", self.corpus.lifecycle.location)
             return
@@ -515,7 +524,7 @@ class Builder:
                 values.append(numbers.parse_in(text, allowed))
             except numbers.NumberError as exc:
                 self.diags.error(self.loc(token), f"{token.value}: {exc}")
-                values.append(0)
+                values.append(numbers.stand_in(text, allowed))
         return (values[0], values[1])
 
     def cpu_names(self, node: Tree | None) -> list[tuple[str, Location]]:
@@ -562,7 +571,7 @@ class Builder:
 
     def build_cpu_def(self, models: CpuModels, node: Tree) -> None:
         name, type_, level, description, machine, guard = node.children
-        cpu_type = type_.value if self.number(type_, numbers.CPU_TYPE) is not None else "0"
+        cpu_type = self.number_text(type_, numbers.CPU_TYPE)
         definition = CpuDefinition(
             name.value, cpu_type, self.gen_ga(level), self.string(description), self.loc(node)
         )

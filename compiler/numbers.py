@@ -97,6 +97,19 @@ def parse_in(literal: str, allowed: Range) -> int:
     return value
 
 
+def stand_in(literal: str, allowed: Range) -> int:
+    """A value in `allowed` for a literal that failed parse_in(): what it
+    most likely meant (08 is 8, a huge number the top of the range), so the
+    model stays consistent and one mistake gives one error."""
+    try:
+        value = parse_int(literal)
+    except NumberError:
+        digits = literal.lstrip("-").lstrip("0")
+        value = int(digits) if digits.isdigit() and len(digits) <= _MAX_DIGITS else 0
+        value = -value if literal.startswith("-") else value
+    return min(max(value, allowed.low), allowed.high)
+
+
 def shown(literal: str) -> str:
     """A literal as an error quotes it: a very long one is cut short."""
     if len(literal) <= 40:
