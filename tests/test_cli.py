@@ -185,3 +185,21 @@ def test_schema_rejects_a_broken_document():
     del data["machines"][0]["compat-props"]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_file_names_outputs_cannot_carry_are_located_errors(project_copy):
+    """A non-UTF-8 name crashed every build; one with a newline or U+FFFE
+    would have reached every banner.  Shown escaped, never printed raw."""
+    machines = bytes(project_copy / "machines")
+    for name in (b"latin\xe9.mtc", b"new\nline.mtc", "nonchar\ufffe.mtc".encode()):
+        with open(machines + b"/" + name, "wb") as handle:
+            handle.write(b"# empty\n")
+    result = run_mtc("build", "--root", str(project_copy))
+    assert result.returncode == 1
+    assert "internal error" not in result.stderr
+    for shown, why in (
+        ("latin\\xe9.mtc", "is not UTF-8"),
+        ("new\\x0aline.mtc", "holds a character outputs cannot carry"),
+        ("nonchar\\ufffe.mtc", "holds a character outputs cannot carry"),
+    ):
+        assert f"machines/{shown}:1:1: error: file name {why}: rename it" in result.stderr
