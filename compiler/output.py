@@ -104,7 +104,7 @@ def write_outputs(
             interrupted = tree.kind(JOURNAL) is not None
             owned = set() if build_dir else owned_files(tree)
             changed = plan_changes(tree, data)
-            stale = [] if build_dir else sorted(r for r in owned - set(data) if tree.kind(r))
+            stale = [] if build_dir else [r for r in sorted(owned - set(data)) if is_file(tree, r)]
             manifest = None if build_dir else path_list(_MANIFEST_HEADER, data)
             if manifest is not None and tree.read(MANIFEST) == manifest:
                 manifest = None
@@ -176,6 +176,11 @@ def commit(tree, data, changed, stale, manifest, owned) -> None:
             f"{exc.message} (the build is incomplete: fix this and build again; "
             "'mtc check' fails until then)",
         ) from None
+
+
+def is_file(tree: OutputTree, rel: str) -> bool:
+    """Something mtc could have written at rel (a directory it never does)."""
+    return tree.kind(rel) not in (None, "dir")
 
 
 def hidden(rel: str) -> bool:

@@ -423,3 +423,11 @@ def test_every_type_string_in_the_dump_is_classified(dump_types):
 )
 def test_is_on(qom_type, value, expected):
     assert is_on(qom_type, value) is expected
+
+
+@pytest.mark.parametrize("qom_type", ["uint32", "int64", "size"])
+@pytest.mark.parametrize("value", ["1" * 5000, "-" + "9" * 5000, "0x" + "f" * 5000])
+def test_huge_values_are_out_of_range_not_a_crash(qom_type, value):
+    """Python's int() refuses 4,300+ digits: the check must not hand it those."""
+    problem = qom.check_value(qom_type, value)
+    assert problem is not None and "expected" in problem
