@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +76,23 @@ def read_path_list(tree: OutputTree, rel: str) -> set[str] | None:
 def owned_files(tree: OutputTree) -> set[str]:
     """What the manifest and an interrupted build's journal say mtc wrote."""
     return (read_path_list(tree, MANIFEST) or set()) | (read_path_list(tree, JOURNAL) or set())
+
+
+# What mtc before the journal left when killed: '.NAME.' and mkstemp's
+# eight characters, beside the output NAME.
+_LEGACY_TEMP_RE = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}")
+
+
+def is_temporary(rel: str, outputs) -> bool:
+    """A temporary of a killed build: ours, or an older mtc's beside one of
+    its outputs."""
+    rel_dir, _, name = rel.rpartition("/")
+    if is_temp(name):
+        return True
+    legacy = _LEGACY_TEMP_RE.fullmatch(name)
+    if legacy is None:
+        return False
+    return (f"{rel_dir}/{legacy['name']}" if rel_dir else legacy["name"]) in outputs
 
 
 def is_ours(rel: str) -> bool:
@@ -192,7 +210,7 @@ def stray_temporaries(tree: OutputTree, data, build_dir: bool) -> list[str]:
     """Temporaries a killed build left.  generated/ is mtc's and small: all of
     it is searched.  In -o DIR only the directories mtc writes into are."""
     if not build_dir:
-        return [rel for rel, kind in tree.walk() if is_temp(rel.rpartition("/")[2])]
+        return [rel for rel, kind in tree.walk() if kind != "dir" and is_temporary(rel, data)]
     found = []
     for rel_dir in sorted({rel.rpartition("/")[0] for rel in data} | {""}):
         for rel, kind in tree.walk(rel_dir, recursive=False):
@@ -219,7 +237,7 @@ def check_outputs(generated: Path, outputs: dict[str, str]) -> tuple[list[str], 
         owned = owned_files(tree) | set(outputs)
         on_disk = {}
         for rel, kind in tree.walk():
-            if is_temp(rel.rpartition("/")[2]):
+            if kind != "dir" and is_temporary(rel, owned):
                 problems.append(f"{tree.show(rel)}: a temporary left by an interrupted build")
             elif kind == "link":
                 problems.append(f"{tree.show(rel)}: a symbolic link: mtc never writes one")

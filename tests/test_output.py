@@ -59,6 +59,8 @@ def test_stray_temporaries_and_a_journal_fail_check_and_the_next_build_removes_t
     generated = project_copy / "generated"
     stray = generated / "c" / ".mtc-tmp.compat.h.0123abcd"
     stray.write_text("half of a file")
+    older = generated / "json" / ".x86_64.json.k3_9xq0z"  # an older mtc's mkstemp name
+    older.write_text("half of another")
     (generated / ".mtc-journal").write_text("# interrupted\nc/compat.h\n")
     editor_file = generated / "c" / ".compat.h.swp"
     editor_file.write_text("not mtc's")
@@ -66,8 +68,10 @@ def test_stray_temporaries_and_a_journal_fail_check_and_the_next_build_removes_t
     assert result.returncode == 1
     assert "generated/c/.mtc-tmp.compat.h.0123abcd: error: a temporary left by" in result.stderr
     assert "generated/.mtc-journal: error: a build was interrupted here" in result.stderr
+    assert "generated/json/.x86_64.json.k3_9xq0z: error: a temporary left by" in result.stderr
     assert build(project_copy).returncode == 0
-    assert not stray.exists() and not (generated / ".mtc-journal").exists()
+    assert not stray.exists() and not older.exists()
+    assert not (generated / ".mtc-journal").exists()
     assert editor_file.read_text() == "not mtc's"  # dot files are nobody's business
     assert check(project_copy).returncode == 0
 
