@@ -153,7 +153,10 @@ class OutputTree:
         """Hold a lock on the root until close(): builds into one directory
         run one at a time, and a check never reads half of a build."""
         if self.exists:
-            fcntl.flock(self._fds[""], fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+            try:
+                fcntl.flock(self._fds[""], fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+            except OSError:
+                pass  # a file system without locks (some NFS): builds must not overlap
 
     def close(self) -> None:
         for fd in self._fds.values():
