@@ -393,5 +393,5 @@ def declarations(draw) -> str:
 
 @st.composite
 def programs(draw) -> dict[str, bytes]:
-    extra = "\n".join(draw(st.lists(declarations(), min_size=1, max_size=6)))
+    extra = "\n".join(draw(st.lists(declarations(), min_size=1, max_size=4)))
     return {"extra.mtc": extra.encode("utf-8")}

@@ -20,8 +20,8 @@ RANDOM_SEED = int(os.environ.get("MTC_FUZZ_SEED") or random.SystemRandom().randr
 SEEDS = pytest.mark.parametrize("fuzz_seed", [FIXED_SEED, RANDOM_SEED], ids=["fixed", "random"])
 
 # Inputs per seed: the whole fuzzer stays well under a minute.
-CORPUS_INPUTS = 20
-PROGRAM_INPUTS = 50
+CORPUS_INPUTS = 50
+PROGRAM_INPUTS = 150
 
 
 @pytest.fixture(scope="module")
