@@ -97,8 +97,12 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
         parents=[common],
         help="compile machines/ and write generated/",
         description="Compile machines/ and write generated/ (or -o DIR).  Nothing is\n"
-        "written unless every check passed; files are replaced atomically and only\n"
-        "when their content changed; stale files are removed from generated/.",
+        "written unless every check passed, and only files whose content changed, as\n"
+        "one transaction: a build killed at any moment leaves the old files or a\n"
+        "journal 'mtc check' reports, and the next build completes it.  Stale files\n"
+        "are removed from generated/ only if its .mtc-manifest says mtc wrote them;\n"
+        "nothing is written through a symbolic link.  An I/O error names the path\n"
+        "(exit 1).",
         epilog=MESON_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -144,8 +148,9 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
         parents=[common],
         help="fail when generated/ is not what 'build' would write",
         description="Compile machines/ in memory and compare with generated/. "
-        "Exit 0 when up to date, else 1 with a unified diff.  The one command CI and "
-        "pre-commit need.",
+        "Exit 0 when up to date, else 1 with a unified diff; an interrupted build, "
+        "temporaries, symbolic links and files mtc did not write there fail it too.  The "
+        "one command CI and pre-commit need.",
     )
     p.add_argument(
         "files",
