@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from .lalr import Token, Tree
-
+from . import numbers
 from .diagnostics import Diagnostics, Location
+from .lalr import Token, Tree
 from .model import (
     MACRO_RE,
     CDefine,
@@ -60,7 +60,7 @@ from .model import (
     InstanceSet,
 )
 from .parser import ParsedFile
-from .versions import Version
+from .versions import PART_MAX, Version
 
 MAX_GUARD_DEPTH = 64
 _GUARD_ATOMS = {
@@ -125,7 +125,44 @@ class Builder:
         )
 
     def version(self, token: Token) -> Version:
-        return Version.parse(token.value)
+        """A VERSION token; a located error if a part has a leading zero or
+        does not fit a C int (the version returned then only keeps the model
+        consistent: the build stops before any output)."""
+        found = self.valid_version(token)
+        if found is not None:
+            return found
+        parts = token.value.split(".")
+        return Version(tuple(int(p) if len(p) <= 10 else PART_MAX + 1 for p in parts))
+
+    def valid_version(self, token: Token) -> Version | None:
+        try:
+            return Version.parse(token.value)
+        except ValueError:
+            pass
+        parts = token.value.split(".")
+        if any(len(p) > 10 or int(p) > PART_MAX for p in parts):
+            why = f"a part is out of range for {numbers.VERSION_PART.what} (0..{PART_MAX})"
+        else:
+            why = f"no part has a leading zero (write {'.'.join(str(int(p)) for p in parts)})"
+        self.diags.error(self.loc(token), f"invalid version '{numbers.shown(token.value)}': {why}")
+        return None
+
+    def number(self, token: Token, allowed: numbers.Range) -> int:
+        """An INT token's value within `allowed`; after a located error, a
+        stand-in in the range."""
+        try:
+            return numbers.parse_in(token.value, allowed)
+        except numbers.NumberError as exc:
+            self.diags.error(self.loc(token), str(exc))
+            return numbers.stand_in(token.value, allowed)
+
+    def number_text(self, token: Token, allowed: numbers.Range) -> str:
+        """An INT token as written (C and JSON show it so), or its stand-in."""
+        try:
+            numbers.parse_in(token.value, allowed)
+            return token.value
+        except numbers.NumberError:
+            return str(self.number(token, allowed))
 
     # -- entry point -----------------------------------------------------------
     def add_file(self, parsed: ParsedFile) -> None:
@@ -138,7 +175,9 @@ class Builder:
     # -- declarations ------------------------------------------------------------
     def build_release(self, node: Tree) -> None:
         version_tok, when = node.children
-        version = self.version(version_tok)
+        version = self.valid_version(version_tok)
+        if version is None:
+            return  # not declared: a stand-in would only cause follow-on errors
         if len(version.parts) != 2:
             self.diags.error(
                 self.loc(version_tok),
@@ -162,18 +201,35 @@ class Builder:
             elif kind == "target_arch":
                 target.arch = stmt.children[0].value
             elif kind == "target_wordsize":
-                target.wordsize = int(stmt.children[0].value, 0)
+                target.wordsize = self.wordsize(stmt.children[0])
             elif kind == "target_define":
                 macro, value = stmt.children
                 target.defines[macro.value] = self.string(value)
         self._declare(self.corpus.targets, target.name, target, f"target {target.name}")
 
+    def wordsize(self, token: Token) -> int:
+        try:
+            value = numbers.parse_int(token.value)
+        except numbers.NumberError as exc:
+            self.diags.error(self.loc(token), str(exc))
+            return 0
+        if value not in numbers.WORDSIZES:
+            *most, last = map(str, numbers.WORDSIZES)
+            allowed = f"{', '.join(most)} or {last}"
+            self.diags.error(
+                self.loc(token),
+                f"wordsize {numbers.shown(token.value)}: libvirt's capabilities take {allowed}",
+            )
+            return 0
+        return value
+
     def build_const_decl(self, node: Tree) -> None:
         name, value = node.children
+        number = self.number(value, numbers.C_INT)
         self._declare(
             self.corpus.consts,
             name.value,
-            Const(name.value, int(value.value, 0), self.loc(node)),
+            Const(name.value, number, self.loc(node)),
             f"constant {name.value}",
         )
 
@@ -191,6 +247,7 @@ class Builder:
             query=self.string(query) if query is not None else None,
             enum_values=values,
             monotone=monotone is not None,
+            c_location=self.loc(c_lvalue) if c_lvalue is not None else None,
         )
         self._declare(self.corpus.options, decl.name, decl, f"option {decl.name}")
 
@@ -199,13 +256,13 @@ class Builder:
         for stmt in node.children:
             arg = stmt.children[0]
             if stmt.data == "lifecycle_deprecate":
-                policy.deprecate_after = int(arg.value, 0)
+                policy.deprecate_after = self.number(arg, numbers.LIFECYCLE_MAJORS)
             elif stmt.data == "lifecycle_delete":
-                policy.delete_after = int(arg.value, 0)
+                policy.delete_after = self.number(arg, numbers.LIFECYCLE_MAJORS)
             elif stmt.data == "lifecycle_reason":
                 policy.reason = self.string(arg)
             elif stmt.data == "lifecycle_notice":
-                policy.removal_notice = int(arg.value, 0)
+                policy.removal_notice = self.number(arg, numbers.LIFECYCLE_NOTICE)
             elif stmt.data == "lifecycle_enforce":
                 policy.enforce_deletion = self.loc(stmt)
                 policy.enforce_since = self.version(arg) if arg is not None else None
@@ -399,7 +456,8 @@ class Builder:
             return Guard("not", location, (self.build_guard(node.children[0]),))
         if kind == "guard_kernel":
             compare, version = node.children
-            return Guard("kernel", location, value=version.value, compare=compare.value)
+            value = str(self.version(version))
+            return Guard("kernel", location, value=value, compare=compare.value)
         if kind == "guard_config":
             token = node.children[0]
             return Guard("config", location, value=token.value.removeprefix("config."))
@@ -488,8 +546,17 @@ class Builder:
 
     # -- CPU models (s390x) ------------------------------------------------------
     def gen_ga(self, token: Token) -> GenGa:
-        gen, ga = token.value.removeprefix("gen").split(".")
-        return (int(gen), int(ga))
+        """gen16.1 -> (16, 1); each part a decimal that fits QEMU's uint8_t."""
+        values = []
+        for text, allowed in zip(
+            token.value.removeprefix("gen").split("."), (numbers.CPU_GEN, numbers.CPU_GA)
+        ):
+            try:
+                values.append(numbers.parse_in(text, allowed))
+            except numbers.NumberError as exc:
+                self.diags.error(self.loc(token), f"{token.value}: {exc}")
+                values.append(numbers.stand_in(text, allowed))
+        return (values[0], values[1])
 
     def cpu_names(self, node: Tree | None) -> list[tuple[str, Location]]:
         if node is None:
@@ -535,12 +602,14 @@ class Builder:
 
     def build_cpu_def(self, models: CpuModels, node: Tree) -> None:
         name, type_, level, description, machine, guard = node.children
+        cpu_type = self.number_text(type_, numbers.CPU_TYPE)
         definition = CpuDefinition(
-            name.value, type_.value, self.gen_ga(level), self.string(description), self.loc(node)
+            name.value, cpu_type, self.gen_ga(level), self.string(description), self.loc(node)
         )
         if machine is not None:
             mha_pow, hmfai = machine.children
-            definition.mha_pow = int(mha_pow.value, 0)
+            definition.mha_pow = self.number(mha_pow, numbers.CPU_MHA_POW)
+            self.number(hmfai, numbers.CPU_HMFAI)
             definition.hmfai = hmfai.value
         definition.guard = self.guard_clause(guard)
         self._declare(

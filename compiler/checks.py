@@ -7,14 +7,26 @@ Name resolution links each family to its base and each machine to its parent
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import re
 from collections import defaultdict
 from datetime import date
 
-from . import lifecycle, values
+from . import lifecycle, numbers, values
 from .diagnostics import Diagnostics, Location
 from .model import BUILD_ATOMS, MACRO_RE, Corpus, Machine, OptionDecl, SetRef, gen_ga_text
 from .versions import Version
+
+# An option's C lvalue: a member of the machine class or of a subclass,
+# root->field, then .field or [INDEX] (a C constant or a decimal), nothing
+# else: the C backend pastes it into an assignment.
+C_LVALUE_RE = re.compile(
+    r"[A-Za-z_][A-Za-z0-9_]*->[A-Za-z_][A-Za-z0-9_]*"
+    r"(?:\.[A-Za-z_][A-Za-z0-9_]*|\[(?:[A-Za-z_][A-Za-z0-9_]*|0|[1-9][0-9]*)\])*"
+)
+# A target's binary: a file name in /usr/bin (libvirt's <emulator>).
+BINARY_RE = re.compile(r"[!-.0-~]+")
 
 # QEMU's accelerators and meson's host_os names.
 ACCELERATORS = ("kvm", "tcg", "hvf", "whpx", "xen", "nvmm")
@@ -189,10 +201,24 @@ class Checker:
             previous = (version, day)
 
     def check_targets(self) -> None:
+        folded: dict[str, str] = {}
         for target in self.corpus.targets.values():
+            other = folded.setdefault(target.name.casefold(), target.name)
+            if other != target.name:
+                self.diags.error(
+                    target.location,
+                    f"targets {other} and {target.name} differ only in case: their outputs "
+                    f"(json/{target.name}.json, ...) would be one file where case does not count",
+                )
             for what, value in (("binary", target.binary), ("arch", target.arch)):
                 if not value:
                     self.diags.error(target.location, f"target {target.name} has no {what}")
+            if target.binary and not BINARY_RE.fullmatch(target.binary):
+                self.diags.error(
+                    target.location,
+                    f"target {target.name}: binary {target.binary!r} is not a file name "
+                    "(printable ASCII, no '/' and no spaces, as qemu-system-x86_64)",
+                )
 
     def check_option_assign(self, assign, where: str) -> None:
         decl = self.corpus.options.get(assign.name)
@@ -220,6 +246,14 @@ class Checker:
             )
 
     def check_options(self) -> None:
+        for decl in self.corpus.options.values():
+            if decl.c_lvalue is not None and not C_LVALUE_RE.fullmatch(decl.c_lvalue):
+                self.diags.error(
+                    decl.c_location or decl.location,
+                    f"option {decl.name}: C lvalue {decl.c_lvalue!r} is not of the form "
+                    "root->field, then .field or [INDEX] (e.g. m->max_cpus, "
+                    "smc->default_caps.caps[SPAPR_CAP_HTM])",
+                )
         for family in self.corpus.families.values():
             for assign in family.options:
                 self.check_option_assign(assign, f"family {family.name}")
@@ -456,32 +490,24 @@ class Checker:
                                 )
 
     def check_chains(self) -> None:
+        self.break_cycles()
+        # Gaps: every release between the oldest and newest version.
+        releases = sorted(self.corpus.releases)
         for family_name, versions in self.by_family.items():
-            vendor = self.corpus.is_vendor(self.corpus.families[family_name].location)
-            # Cycles: follow parents from every machine.
-            for machine in versions.values():
-                seen = []
-                node = machine
-                while node is not None and node not in seen:
-                    seen.append(node)
-                    node = node.parent
-                if node is machine:
-                    names = " -> ".join(m.name for m in seen + [machine])
-                    self.diags.error(machine.location, f"inheritance cycle: {names}")
-                    machine.parent = None
-            # Gaps: every release between the oldest and newest version (a
-            # vendor's chain follows the vendor's releases, not QEMU's).
-            if vendor:
+            # A vendor's chain follows the vendor's releases, not QEMU's.
+            if self.corpus.is_vendor(self.corpus.families[family_name].location):
                 continue
             ordered = sorted(versions)
-            releases = sorted(self.corpus.releases)
             have = {v.release for v in ordered}
             for older, newer in zip(ordered, ordered[1:]):
                 if versions[older].parent is not versions[newer]:
                     continue  # not one chain (xenfv-3.1 inherits pc-i440fx-3.1)
-                missing = [
-                    r for r in releases if older.release < r < newer.release and r not in have
+                between = releases[
+                    bisect.bisect_right(releases, older.release) : bisect.bisect_left(
+                        releases, newer.release
+                    )
                 ]
+                missing = [r for r in between if r not in have]
                 if missing:
                     family = self.corpus.families[family_name]
                     names = ", ".join(
@@ -494,6 +520,32 @@ class Checker:
                         f"(missing {names})",
                         check="chain-gap",
                     )
+
+    def break_cycles(self) -> None:
+        """Report each inheritance cycle at its first machine (in family, then
+        source order) and cut it there.  Every machine has one parent, so
+        cycles are disjoint and one walk over all machines finds them all."""
+        order = [machine for versions in self.by_family.values() for machine in versions.values()]
+        position = {id(machine): index for index, machine in enumerate(order)}
+        done: set[int] = set()
+        cycles = []
+        for start in order:
+            path, on_path = [], set()
+            node = start
+            while node is not None and id(node) not in done and id(node) not in on_path:
+                path.append(node)
+                on_path.add(id(node))
+                node = node.parent
+            if node is not None and id(node) in on_path:
+                cycles.append(path[path.index(node) :])
+            done.update(on_path)
+        for cycle in cycles:
+            first = min(range(len(cycle)), key=lambda i: position.get(id(cycle[i]), len(order)))
+            members = cycle[first:] + cycle[:first]
+            machine = members[0]
+            names = " -> ".join(m.name for m in members + [machine])
+            self.diags.error(machine.location, f"inheritance cycle: {names}")
+            machine.parent = None
 
     def check_completeness(self) -> None:
         """Every version of a family that uses hw_compat_* sets applies the one
@@ -819,7 +871,7 @@ class Checker:
                     "table is in order of release (s390_find_cpu_def relies on it)",
                 )
             previous_def = definition
-            key = (int(definition.type, 0), definition.level)
+            key = (numbers.parse_int(definition.type), definition.level)
             if key in by_type:
                 self.diags.error(
                     definition.location,

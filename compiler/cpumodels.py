@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from . import guards
+from . import guards, numbers
 from .diagnostics import Location
 from .model import (
     CpuDefinition,
@@ -174,7 +174,7 @@ def find_cpu_def(definitions, cpu_type: str, gen: int, ga: int) -> CpuDefinition
     table in this order: the exact type and GA, else the last definition of
     that type, else the last one it looked at; it stops at the first
     definition of a later generation, or of a later GA of the same one."""
-    wanted = int(cpu_type, 0)
+    wanted = numbers.parse_int(cpu_type)
     if not gen:
         ga = 0
     last_compatible = matching_type = None
@@ -184,7 +184,7 @@ def find_cpu_def(definitions, cpu_type: str, gen: int, ga: int) -> CpuDefinition
                 break
             if definition.gen == gen and ga and definition.ga > ga:
                 break
-        same_type = int(definition.type, 0) == wanted
+        same_type = numbers.parse_int(definition.type) == wanted
         if same_type and definition.ga == ga:
             return definition
         if same_type:
@@ -223,7 +223,9 @@ def c_value(value: Value) -> str:
     if value.kind == "string":
         escaped = value.text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
         return f'"{escaped}"'
-    return value.text  # true, false, digits, a macro
+    if value.kind == "int":
+        return numbers.c_literal(value.text)
+    return value.text  # true, false, a macro
 
 
 def machine_cpu_c_lines(corpus, machine) -> list[str]:
@@ -264,7 +266,7 @@ def machine_cpu_c_lines(corpus, machine) -> list[str]:
         elif isinstance(stmt, CpuQemuModelSet):
             definition = models.definitions[stmt.definition]
             body.append(
-                f"s390_set_qemu_cpu_model({definition.type}, {definition.gen}, "
+                f"s390_set_qemu_cpu_model({numbers.c_literal(definition.type)}, {definition.gen}, "
                 f"{definition.ga}, qemu_cpu_feat);"
             )
         elif isinstance(stmt, InstanceSet):
@@ -349,7 +351,7 @@ def _value(value: Value) -> object:
     if value.kind == "bool":
         return value.text == "true"
     if value.kind == "int":
-        return int(value.text, 0)
+        return numbers.parse_int(value.text)
     return value.text
 
 

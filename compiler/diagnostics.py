@@ -55,6 +55,15 @@ COLORS = {
     "quote": "01",
 }
 QUOTED_RE = re.compile(r"'[^'\n]+'")
+# A diagnostic is one line, and nothing in it may drive the terminal: control
+# characters from the input are escaped in messages and masked (one column
+# each, so the caret stays put) in the source line shown.
+_CONTROL_RE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escape_control(match: re.Match) -> str:
+    code = ord(match.group())
+    return {10: "\\n", 13: "\\r"}.get(code, f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def paint(text: str, what: str, color: bool) -> str:
@@ -108,6 +117,14 @@ class Diagnostics:
     def note(self, location: Location, message: str) -> None:
         self.report(location, "note", message)
 
+    def at_line_start(self, location: Location) -> Location:
+        """location, moved to the first non-blank column of its line."""
+        lines = self.sources.get(location.file)
+        if lines is None or not 0 < location.line <= len(lines):
+            return location
+        text = lines[location.line - 1]
+        return Location(location.file, location.line, len(text) - len(text.lstrip()) + 1)
+
     @property
     def has_errors(self) -> bool:
         return any(d.severity == "error" for d in self.items)
@@ -115,17 +132,22 @@ class Diagnostics:
     def sorted(self) -> list[Diagnostic]:
         # Notes stay after the diagnostic they explain: sort is stable and
         # notes are only ever added right after their diagnostic.
-        seen: set[Diagnostic] = set()
+        # Plain tuples: hashing and comparing the dataclasses themselves
+        # costs seconds once there are a few hundred thousand diagnostics.
+        seen: set[tuple] = set()
         unique = []
         for d in self.items:
-            if d not in seen:
-                seen.add(d)
-                unique.append(d)
-        return sorted(unique, key=Diagnostic.sort_key)
+            where = d.location
+            key = (where.file, where.line, where.column, d.message, d.severity, d.check)
+            if key not in seen:
+                seen.add(key)
+                unique.append((key, d))
+        unique.sort(key=lambda pair: pair[0][:4])
+        return [d for _, d in unique]
 
     def format(self, diagnostic: Diagnostic, color: bool = False) -> str:
         severity = diagnostic.severity
-        message = diagnostic.message
+        message = _CONTROL_RE.sub(_escape_control, diagnostic.message)
         if color:
             message = QUOTED_RE.sub(lambda m: paint(m.group(0), "quote", True), message)
         text = (
@@ -133,12 +155,12 @@ class Diagnostics:
             f"{paint(f'{severity}:', severity, color)} {message}"
         )
         if diagnostic.check:
-            flag = "-Werror=" if diagnostic in self.promoted else "-W"
+            flag = "-Werror=" if self.promoted and diagnostic in self.promoted else "-W"
             text += f" [{paint(flag + diagnostic.check, severity, color)}]"
         lines = self.sources.get(diagnostic.location.file)
         line_no = diagnostic.location.line
         if lines is not None and 0 < line_no <= len(lines):
-            source_line = lines[line_no - 1].rstrip("\r")
+            source_line = _CONTROL_RE.sub("?", lines[line_no - 1].rstrip("\r"))
             column = max(diagnostic.location.column - 1, 0)
             if len(source_line) > MAX_SHOWN:
                 # Show a window around the column of an overlong line.

@@ -167,7 +167,13 @@ def _reduce(rule, raw):
         if nones:
             children.extend([None] * nones)
         if expand:
-            children.extend(raw[index].children)
+            if children:
+                children.extend(raw[index].children)
+            else:
+                # Take over the inlined tree's list, as Lark's ChildFilterLALR
+                # does: a left-recursive item* then grows one list in place
+                # instead of copying it at every item (quadratic).
+                children = raw[index].children
         else:
             children.append(raw[index])
     if trailing:

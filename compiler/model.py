@@ -207,6 +207,7 @@ class OptionDecl:
     query: str | None = None  # its query-machines member, if it has one
     enum_values: tuple[str, ...] = ()
     monotone: bool = False  # changes at most once along a chain
+    c_location: Location | None = None  # where c "lvalue" is written
 
 
 @dataclass
@@ -362,9 +363,11 @@ class Machine:
     def chain(self) -> list[Machine]:
         """This machine and the ones it inherits, newest first."""
         chain: list[Machine] = []
+        seen: set[int] = set()  # a list's 'in' would make long chains quadratic
         machine: Machine | None = self
-        while machine is not None and machine not in chain:
+        while machine is not None and id(machine) not in seen:
             chain.append(machine)
+            seen.add(id(machine))
             machine = machine.parent
         return chain[::-1]
 

@@ -12,8 +12,9 @@ memory from the grammar, which is slower but never wrong.
 
 from __future__ import annotations
 
-import zlib
 import os
+import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,6 +98,11 @@ def _ensure_tables() -> None:
         lalr.use_tables(parsegen.build_tables(text))
 
 
+# A file name every output can carry: the banners of C, XML and JSON and the
+# depfile name the sources.  No control characters, nothing XML 1.0 lacks.
+_BAD_NAME_CHAR_RE = re.compile("[\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
 def find_sources(
     machines_dir: Path, root: Path, diags: Diagnostics
 ) -> tuple[list[Path], list[Path]]:
@@ -108,6 +114,21 @@ def find_sources(
         if any(part.startswith(".") for part in rel.parts):
             continue  # editor swap files, .gitkeep
         if path.is_dir():
+            continue
+        bad = _BAD_NAME_CHAR_RE.search(str(rel))
+        if bad is not None:
+            surrogate = "\ud800" <= bad.group() <= "\udfff"
+            what = "is not UTF-8" if surrogate else "holds a character outputs cannot carry"
+            diags.error(
+                Location(display_path(path, root), 1, 1),
+                f"file name {what}: rename it (every output names its source files)",
+            )
+            continue
+        if not path.is_file():
+            diags.error(
+                Location(display_path(path, root), 1, 1),
+                "not a regular file (a FIFO, socket or device): mtc reads only files",
+            )
             continue
         if path.name.endswith(SOURCE_SUFFIX):
             sources.append(path)
@@ -127,9 +148,20 @@ def display_path(path: Path, root: Path) -> str:
     taken lexically (machines/ may be a symlink into a build directory whose
     absolute path must never reach an output)."""
     try:
-        return path.relative_to(root).as_posix()
+        shown = path.relative_to(root).as_posix()
     except ValueError:  # an overlay beside the project: ../vendor/x.mtc
-        return Path(os.path.relpath(path, root)).as_posix()
+        shown = Path(os.path.relpath(path, root)).as_posix()
+    # A name that is not UTF-8 or holds control characters is shown with
+    # \xNN escapes: a diagnostic must print, on one line.
+    if _BAD_NAME_CHAR_RE.search(shown):
+        shown = os.fsencode(shown).decode("utf-8", "backslashreplace")
+        shown = _BAD_NAME_CHAR_RE.sub(_escaped, shown)
+    return shown
+
+
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def read_source(path: Path, shown: str, diags: Diagnostics) -> str | None:

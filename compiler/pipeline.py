@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import builder, cchecks, checks, guards, overlay, parser, platforms, qomcheck, resolve
+from .backends import merge_outputs
 from .diagnostics import Diagnostics
 from .model import Corpus
 
@@ -116,5 +117,5 @@ def emit(resolved: resolve.Resolved, backends: list[str] | None = None) -> dict[
     outputs: dict[str, str] = {}
     for name in BACKENDS:
         if backends is None or name in backends:
-            outputs.update(backend(name).emit(resolved, sources))
+            merge_outputs(outputs, backend(name).emit(resolved, sources))
     return dict(sorted(outputs.items()))

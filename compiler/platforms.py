@@ -160,16 +160,44 @@ def _span(machines: list[ResolvedMachine]) -> str:
 
 
 def check_monotone(resolved: Resolved, diags: Diagnostics) -> None:
+    """A monotone option changes at most once along a chain.  Each machine's
+    count of changes is its parent's plus its own, so one pass over the
+    machines, parents first, decides every chain (walking each machine's
+    whole chain would be quadratic in its length)."""
+    names = {name for name, decl in resolved.corpus.options.items() if decl.monotone}
+    if not names:
+        return
     reported: set[tuple[str, int]] = set()
     for resolved_target in resolved.targets.values():
         by_machine = {id(m.machine): m for m in resolved_target.machines}
+        # id(Machine) -> {option: (last value's ResolvedOption, its first two changes)}
+        states: dict[int, dict] = {}
+
+        def state_of(machine) -> dict:
+            pending, seen = [], set()
+            node = machine
+            while node is not None and id(node) not in states and id(node) not in seen:
+                pending.append(node)
+                seen.add(id(node))  # checks.py has cut every cycle; never loop anyway
+                node = node.parent
+            state = states.get(id(node), {}) if node is not None else {}
+            for member in reversed(pending):  # the newest first
+                resolved_member = by_machine.get(id(member))
+                if resolved_member is not None:
+                    state = dict(state)
+                    for name in names & resolved_member.options.keys():
+                        option = resolved_member.options[name]
+                        last, changes = state.get(name, (None, ()))
+                        if last is not None and last.value != option.value:
+                            changes = (changes + (option,))[:2]
+                        state[name] = (option, changes)
+                states[id(member)] = state
+            return state
+
         for machine in resolved_target.machines:
-            chain = [by_machine.get(id(m)) for m in machine.machine.chain()]
-            for name, option in machine.options.items():
-                if not option.decl.monotone:
-                    continue
-                values = [m.options[name] for m in chain if m is not None and name in m.options]
-                changes = [b for a, b in zip(values, values[1:]) if a.value != b.value]
+            state = state_of(machine.machine)
+            for name in sorted(names & machine.options.keys()):
+                changes = state[name][1]
                 if len(changes) > 1:
                     culprit = changes[1].assign
                     key = (name, id(culprit))

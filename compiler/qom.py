@@ -439,11 +439,30 @@ class Registry:
 
     # -- "did you mean" --
 
+    # Full searches for unknown names, of types and of properties, before
+    # only near ones are suggested (Suggester): enough for any typo, bounded
+    # for any input.
+    SUGGEST_SCANS = 100
+
+    def _suggester(self, key, candidates) -> Suggester:
+        """The Suggester of the types (key None) or of one type's properties,
+        made again if a declaration has added to them since."""
+        cache = self.__dict__.setdefault("_suggesters", {})
+        budgets = self.__dict__.setdefault(
+            "_suggest_budgets", (ScanBudget(self.SUGGEST_SCANS), ScanBudget(self.SUGGEST_SCANS))
+        )
+        found = cache.get(key)
+        if found is None or found[0] != len(candidates):
+            budget = budgets[0] if key is None else budgets[1]
+            found = cache[key] = (len(candidates), Suggester(candidates, budget))
+        return found[1]
+
     def suggest_types(self, name: str, limit: int = 3) -> list[str]:
-        return suggest(name, self.types, limit)
+        return self._suggester(None, self.types).suggest(name, limit)
 
     def suggest_properties(self, type_name: str, prop: str, limit: int = 3) -> list[str]:
-        return suggest(prop, self.properties_of(type_name), limit)
+        candidates = list(self.properties_of(type_name))
+        return self._suggester(type_name, candidates).suggest(prop, limit)
 
 
 def _q(value: object) -> str:
@@ -485,21 +504,106 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 
 def suggest(name: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
     """Up to `limit` candidates closest to name, nearest first; case is ignored."""
-    cutoff = max(2, len(name) // 3)
-    folded = name.lower()
-    letters = Counter(folded)
-    scored = []
-    for cand in candidates:
-        low = cand.lower()
-        if cand == name or abs(len(low) - len(folded)) > cutoff:
-            continue
-        # Each edit fixes at most one surplus letter on either side: a cheap
-        # lower bound that skips most of the full computation.
-        theirs = Counter(low)
-        if max((letters - theirs).total(), (theirs - letters).total()) > cutoff:
-            continue
-        dist = edit_distance(folded, low, cutoff)
-        # Replacing every character is not a typo ("rx" for "tx").
-        if dist <= cutoff and dist < max(len(name), len(cand)):
-            scored.append((dist, cand))
-    return [cand for _, cand in sorted(scored)[:limit]]
+    return Suggester(candidates).suggest(name, limit)
+
+
+_LETTER_BITS = {c: i for i, c in enumerate("abcdefghijklmnopqrstuvwxyz0123456789-_.")}
+
+
+def _letter_mask(folded: str) -> int:
+    mask = 0
+    for char in set(folded):
+        mask |= 1 << _LETTER_BITS.get(char, 39)
+    return mask
+
+
+class Suggester:
+    """suggest() over a fixed list of candidates, with what every query
+    needs about them computed once.
+
+    A query scans the candidates of a similar length, each first through
+    two cheap lower bounds of the edit distance (letters one has and the
+    other lacks: as a set, then counted), then the distance itself.  Once
+    `scans` queries have scanned, later ones only look up candidates within
+    one edit in an index of single deletions: thousands of unknown names
+    (the wrong registry, a generated input) then cost time linear in their
+    number, and a typo still finds its type."""
+
+    def __init__(self, candidates: Iterable[str], scans: "ScanBudget | None" = None):
+        self.by_length: dict[int, list] = {}
+        self.budget = scans
+        self._deletions: dict[str, list[str]] | None = None
+        self._memo: dict[tuple[str, int], list[str]] = {}
+        for cand in candidates:
+            low = cand.lower()
+            self.by_length.setdefault(len(low), []).append(
+                (_letter_mask(low), Counter(low), low, cand)
+            )
+
+    def suggest(self, name: str, limit: int = 3) -> list[str]:
+        key = (name, limit)
+        found = self._memo.get(key)
+        if found is None:
+            if self.budget is None or self.budget.take():
+                found = self._scan(name, limit)
+            else:
+                found = self._near(name, limit)
+            self._memo[key] = found
+        return list(found)
+
+    def _scan(self, name: str, limit: int) -> list[str]:
+        folded = name.lower()
+        cutoff = max(2, len(folded) // 3)
+        mask = _letter_mask(folded)
+        letters = Counter(folded)
+        scored = []
+        for length in range(max(0, len(folded) - cutoff), len(folded) + cutoff + 1):
+            for their_mask, theirs, low, cand in self.by_length.get(length, ()):
+                if cand == name:
+                    continue
+                # Each edit fixes at most one surplus letter on either side.
+                if (mask & ~their_mask).bit_count() > cutoff:
+                    continue
+                if (their_mask & ~mask).bit_count() > cutoff:
+                    continue
+                if max((letters - theirs).total(), (theirs - letters).total()) > cutoff:
+                    continue
+                dist = edit_distance(folded, low, cutoff)
+                # Replacing every character is not a typo ("rx" for "tx").
+                if dist <= cutoff and dist < max(len(name), len(cand)):
+                    scored.append((dist, cand))
+        return [cand for _, cand in sorted(scored)[:limit]]
+
+    def _near(self, name: str, limit: int) -> list[str]:
+        """The candidates within one edit of name (a deletion of one
+        character from each, or from neither, meets)."""
+        if self._deletions is None:
+            self._deletions = {}
+            for bucket in self.by_length.values():
+                for _, _, low, cand in bucket:
+                    for variant in _single_deletions(low):
+                        self._deletions.setdefault(variant, []).append(cand)
+        folded = name.lower()
+        scored = set()
+        for variant in _single_deletions(folded):
+            for cand in self._deletions.get(variant, ()):
+                if cand != name:
+                    dist = edit_distance(folded, cand.lower(), 1)
+                    if dist <= 1 and dist < max(len(name), len(cand)):
+                        scored.add((dist, cand))
+        return [cand for _, cand in sorted(scored)[:limit]]
+
+
+class ScanBudget:
+    """How many full searches the Suggesters sharing it may still make."""
+
+    def __init__(self, scans: int):
+        self.left = scans
+
+    def take(self) -> bool:
+        self.left -= 1
+        return self.left >= 0
+
+
+def _single_deletions(text: str) -> set[str]:
+    return {text} | {text[:i] + text[i + 1 :] for i in range(len(text))}

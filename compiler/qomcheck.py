@@ -21,6 +21,7 @@ Every check has a name (shown as [-Wname]) so -W/-E/-Wno- can change it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from . import guards, qom, qomfiles
@@ -61,9 +62,16 @@ def load_registries(corpus: Corpus, root: Path, diags: Diagnostics) -> dict[str,
     try:
         loaded = qomfiles.load_files(paths, list(corpus.registry_files))
     except qom.QomError as exc:
-        where = exc.file if exc.file in corpus.registry_files else corpus.registry_files[0]
-        diags.error(Location(where, 1, 1), f"bad QOM registry: {exc}")
-        loaded = []
+        shown = exc.file if exc.file in corpus.registry_files else corpus.registry_files[0]
+        location, message = registry_error(str(exc), str(root / shown), shown)
+        if location.line > 1 or location.column > 1:
+            try:  # for the caret under the error
+                diags.add_source(shown, (root / shown).read_bytes().decode("utf-8", "replace"))
+            except OSError:
+                pass
+        diags.error(location, f"bad QOM registry: {message}")
+        # Checked against half a registry, every entry would be an error.
+        return corpus.registries
     own = qomfiles.by_target(loaded)
     untargeted = [r for r in loaded if r.target is None]
     for target in corpus.targets.values():
@@ -74,6 +82,22 @@ def load_registries(corpus: Corpus, root: Path, diags: Diagnostics) -> dict[str,
             corpus.registries[target.name] = registry
     _merge_declarations(corpus, diags)
     return corpus.registries
+
+
+_AT_RE = re.compile(r"(?:cannot read )?(?P<path>.+?)(?::(?P<line>\d+):(?P<column>\d+))?: ")
+
+
+def registry_error(message: str, path: str, shown: str) -> tuple[Location, str]:
+    """qom's message about the file at `path`, as a diagnostic at its line
+    and column (1:1 when it names none) with the project-relative name."""
+    found = _AT_RE.match(message)
+    if found is None or found.group("path") not in (path, shown):
+        return Location(shown, 1, 1), message.replace(path, shown)
+    line, column = found.group("line"), found.group("column")
+    rest = message[found.end() :]
+    if message.startswith("cannot read "):
+        rest = f"cannot read it: {rest}"
+    return Location(shown, int(line or 1), int(column or 1)), rest
 
 
 def _merged(registries: list[qom.Registry]) -> qom.Registry:

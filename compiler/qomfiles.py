@@ -205,7 +205,11 @@ def read_json(path: str | os.PathLike) -> object:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise QomError(f"{shown}: not UTF-8 text (byte {exc.start})") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise QomError(
+            f"{shown}:{line}:{column}: not UTF-8 text (invalid byte 0x{data[exc.start]:02x})"
+        ) from None
     if not text.strip():
         raise QomError(f"{shown}: empty file, expected JSON")
     try:

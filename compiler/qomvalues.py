@@ -198,6 +198,8 @@ def _check_int(qom_type: str, value: str) -> str | None:
             return _expected(name, value, "a leading 0 makes QEMU read octal")
         return _expected(name, value)
     sign, digits = match.groups()
+    if len(digits.lstrip("0xX")) > 40:  # beyond any int64: never hand int() 5,000 digits
+        return _expected(name, value, "out of range")
     number = int(digits, 0 if digits[:2].lower() == "0x" else 8 if digits[:1] == "0" else 10)
     if sign == "-":
         number = -number
@@ -217,6 +219,9 @@ def _check_size(value: str) -> str | None:
     if match is None:
         return _expected(what, value)
     hex_digits, whole, fraction, suffix = match.groups()
+    if len((hex_digits or whole or "").lstrip("0")) > 40:
+        return _expected(what, value, "larger than 16E")  # and int() would refuse it
+    fraction = fraction[:41] if fraction else fraction  # digits past these change nothing
     if hex_digits is not None:
         if suffix:
             return _expected(what, value, "hex with a suffix (deprecated in 7.2, gone in 8.0)")
@@ -237,6 +242,8 @@ def parse_int(value: str) -> int | None:
     if match is None:
         return None
     sign, digits = match.groups()
+    if len(digits.lstrip("0xX")) > 40:  # beyond any int64: never hand int() 5,000 digits
+        return None
     number = int(digits, 0 if digits[:2].lower() == "0x" else 8 if digits[:1] == "0" else 10)
     return -number if sign == "-" else number
 

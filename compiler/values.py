@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import re
 
+from . import numbers
 from .model import Const, OptionDecl, Target, Value, expand_macros
 
 SIZE_UNITS = {"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
 _SIZE_RE = re.compile(r"(\d+)(KiB|MiB|GiB|TiB)")
+# What each option type's numbers must fit (compiler/numbers.py).
+RANGES = {"int": numbers.C_INT, "size": numbers.SIZE_BYTES}
+# Options query-machines reports have QEMU's range: a machine with max_cpus
+# below 1 cannot start, and the JSON Schema and libvirt say so too.
+QUERY_RANGES = {"cpu-max": numbers.Range(1, numbers.INT_MAX, "cpu-max (QEMU's max_cpus)")}
 
 # Which written kinds each option type accepts.
 ACCEPTS = {
@@ -47,6 +53,27 @@ def type_error(decl: OptionDecl, value: Value, consts: dict[str, Const]) -> str 
         )
     if decl.type == "int" and value.kind == "macro" and value.text not in consts:
         return f"unknown constant {value.text} (declare it with 'const {value.text} = N')"
+    if value.kind in ("int", "size") or (decl.type == "int" and value.kind == "macro"):
+        return range_error(decl, value, consts)
+    return None
+
+
+def range_error(decl: OptionDecl, value: Value, consts: dict[str, Const]) -> str | None:
+    """Why a number does not fit its option's C field, or None."""
+    allowed = QUERY_RANGES.get(decl.query or "") or RANGES.get(decl.type, numbers.C_INT)
+    try:
+        if value.kind == "macro":
+            number = consts[value.text].value
+            literal = f"{value.text} ({number})"
+        elif value.kind == "size":
+            digits, unit = _SIZE_RE.fullmatch(value.text).groups()
+            number = numbers.parse_int(digits) * SIZE_UNITS[unit]
+            literal = value.text
+        else:
+            number, literal = numbers.parse_int(value.text), value.text
+        allowed.check(number, literal)
+    except numbers.NumberError as exc:
+        return f"option {decl.name}: {exc}"
     return None
 
 
@@ -55,10 +82,10 @@ def json_value(decl: OptionDecl, value: Value, consts: dict[str, Const], target:
     if value.kind == "bool":
         return value.text == "true"
     if value.kind == "int":
-        return int(value.text, 0)
+        return numbers.parse_int(value.text)
     if value.kind == "size":
         number, unit = _SIZE_RE.fullmatch(value.text).groups()
-        return int(number) * SIZE_UNITS[unit]
+        return numbers.parse_int(number) * SIZE_UNITS[unit]
     if value.kind == "macro":
         return consts[value.text].value if decl.type == "int" else value.text
     if value.kind == "typeref":

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import total_ordering
+
+# Each part is decimal without a leading zero and fits a C int (10 digits at
+# most is checked first, so no text reaches int()'s limit on digits).
+_VERSION_RE = re.compile(r"(0|[1-9][0-9]{0,9})(\.(0|[1-9][0-9]{0,9})){1,2}")
+PART_MAX = 2**31 - 1
 
 
 @total_ordering
@@ -13,7 +19,14 @@ class Version:
 
     @classmethod
     def parse(cls, text: str) -> "Version":
-        return cls(tuple(int(p) for p in text.split(".")))
+        """X.Y or X.Y.Z; ValueError for anything else (08.0, 1.2.3.4, a part
+        beyond a C int)."""
+        if not _VERSION_RE.fullmatch(text):
+            raise ValueError(f"invalid version '{text}'")
+        parts = tuple(int(p) for p in text.split("."))
+        if max(parts) > PART_MAX:
+            raise ValueError(f"invalid version '{text}'")
+        return cls(parts)
 
     @property
     def major(self) -> int:

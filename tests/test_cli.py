@@ -51,14 +51,27 @@ def test_check_reports_stale_output_with_a_diff(project_copy):
 
 
 def test_check_reports_extra_and_missing_files(project_copy):
-    (project_copy / "generated" / "json" / "stale.json").write_text("{}\n")
-    (project_copy / "generated" / "json" / "i386.json").unlink()
+    generated = project_copy / "generated"
+    # A file an older build wrote (the manifest lists it) and one nobody did.
+    manifest = generated / ".mtc-manifest"
+    manifest.write_text(manifest.read_text() + "json/retired.json\n")
+    (generated / "json" / "retired.json").write_text("{}\n")
+    (generated / "json" / "notes.txt").write_text("mine\n")
+    (generated / "json" / "i386.json").unlink()
     result = run_mtc("check", "--root", str(project_copy))
     assert result.returncode == 1
-    assert "generated/json/stale.json" in result.stdout
+    assert "--- a/generated/json/retired.json" in result.stdout
     assert "+++ b/generated/json/i386.json" in result.stdout
-    run_mtc("build", "--root", str(project_copy), check=True)
-    assert not (project_copy / "generated" / "json" / "stale.json").exists()
+    assert "generated/json/notes.txt: error: not written by mtc" in result.stderr
+    build = run_mtc("build", "--root", str(project_copy), check=True)
+    assert "RM      generated/json/retired.json" in build.stdout
+    assert "generated/json/notes.txt: warning: not written by mtc, left in place" in build.stderr
+    assert not (generated / "json" / "retired.json").exists()
+    # mtc never deletes what it did not write; check fails until it is gone.
+    assert (generated / "json" / "notes.txt").read_text() == "mine\n"
+    assert run_mtc("check", "--root", str(project_copy)).returncode == 1
+    (generated / "json" / "notes.txt").unlink()
+    assert run_mtc("check", "--root", str(project_copy)).returncode == 0
 
 
 @pytest.mark.parametrize(
@@ -197,3 +210,21 @@ def test_show_a_machine_with_a_build_time_guarded_entry(tmp_path):
     off = run_mtc("show", "f-9.2", "--root", str(tmp_path), "--config", "CONFIG_X=off")
     assert off.returncode == 0, off.stderr
     assert "compat properties (0," in off.stdout
+
+
+def test_file_names_outputs_cannot_carry_are_located_errors(project_copy):
+    """A non-UTF-8 name crashed every build; one with a newline or U+FFFE
+    would have reached every banner.  Shown escaped, never printed raw."""
+    machines = bytes(project_copy / "machines")
+    for name in (b"latin\xe9.mtc", b"new\nline.mtc", "nonchar\ufffe.mtc".encode()):
+        with open(machines + b"/" + name, "wb") as handle:
+            handle.write(b"# empty\n")
+    result = run_mtc("build", "--root", str(project_copy))
+    assert result.returncode == 1
+    assert "internal error" not in result.stderr
+    for shown, why in (
+        ("latin\\xe9.mtc", "is not UTF-8"),
+        ("new\\x0aline.mtc", "holds a character outputs cannot carry"),
+        ("nonchar\\ufffe.mtc", "holds a character outputs cannot carry"),
+    ):
+        assert f"machines/{shown}:1:1: error: file name {why}: rename it" in result.stderr

@@ -21,6 +21,7 @@ import pytest
 from lxml import etree
 
 from conftest import ROOT, at_10_0, json_at_10_0, run_mtc
+from mtc.backends import BackendError
 
 SCHEMA = Path("/usr/share/libvirt/schemas/capability.rng")
 LIBVIRT = ROOT / "generated" / "libvirt"
@@ -371,8 +372,11 @@ def test_names_are_escaped_in_text_and_attributes():
     from mtc.backends import libvirt
 
     assert libvirt.escape("a&b<c>'d\"") == "a&amp;b&lt;c&gt;&apos;d&quot;"
-    assert libvirt.escape("x\x01y\tz") == "xy\tz"
-    odd = "we<ird>&'name\""
+    for bad in ("x\x01y", "x\ufffe", "x\uffff", "x\x1b"):
+        with pytest.raises(BackendError, match="XML 1.0 has no character"):
+            libvirt.escape(bad)
+    # Tabs, newlines and carriage returns survive a parser, in text and attributes.
+    odd = "we<ird>&'name\"\t\n\r x"
     line = libvirt.cache_machine_line(
         {
             "name": odd,
@@ -448,3 +452,55 @@ def test_check_covers_generated_libvirt(project_copy):
 
     run_mtc("build", "--root", str(project_copy), check=True)
     assert run_mtc("check", "--root", str(project_copy)).returncode == 0
+
+
+HOSTILE = """\
+target x86_64 {{ binary "qemu-system-x86_64" arch x86_64 wordsize {wordsize} }}
+release 9.2 date 2024-12-10
+option max-cpus int c "m->max_cpus" query "cpu-max"
+option default-ram-id str c "m->default_ram_id" query "default-ram-id"
+family pc {{
+    name "pc-{{version}}"
+    targets x86_64
+    alias {alias}
+    option max-cpus = 255
+    option default-ram-id = {ram_id}
+}}
+machine pc 9.2 {{ alias default }}
+"""
+
+
+def build_hostile(tmp_path, wordsize="64", alias="pc", ram_id='"pc.ram"'):
+    (tmp_path / "machines").mkdir(exist_ok=True)
+    text = HOSTILE.format(wordsize=wordsize, alias=alias, ram_id=ram_id)
+    (tmp_path / "machines" / "pc.mtc").write_text(text)
+    return run_mtc("build", "--root", str(tmp_path))
+
+
+@pytest.mark.parametrize("wordsize", ["31", "32", "64"])
+def test_strings_with_tabs_and_newlines_survive_and_validate(tmp_path, wordsize):
+    """The issue's defaultRAMid: tab, newline and carriage return come back
+    from a parser exactly (as character references), and the capabilities
+    validate against libvirt's schema for every wordsize it allows."""
+    result = build_hostile(tmp_path, wordsize, ram_id='"pc\\tram\\nid\\u000d<&>\\u00e9"')
+    assert result.returncode == 0, result.stderr
+    libvirt = tmp_path / "generated" / "libvirt"
+    cache = etree.parse(str(libvirt / "qemucaps-x86_64.xml"))
+    assert {m.get("defaultRAMid") for m in cache.iter("machine")} == {"pc\tram\nid\r<&>\u00e9"}
+    caps = etree.parse(str(libvirt / "capabilities.xml"))
+    assert load_schema().validate(caps), str(load_schema().error_log)
+    assert caps.findtext("guest/arch/wordsize") == wordsize
+
+
+@pytest.mark.parametrize(
+    "ram_id, character",
+    [('"a\\uFFFEb"', "U+FFFE"), ('"a\\uFFFFb"', "U+FFFF"), ('"\\u001b[31m"', "U+001B")],
+)
+def test_characters_xml_cannot_carry_are_located_errors(tmp_path, ram_id, character):
+    result = build_hostile(tmp_path, ram_id=ram_id)
+    assert result.returncode == 1
+    assert (
+        "machines/pc.mtc:10:29: error: option default-ram-id" in result.stderr
+        and f"XML 1.0 has no character {character}" in result.stderr
+    )
+    assert not (tmp_path / "generated").exists()

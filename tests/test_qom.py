@@ -622,3 +622,26 @@ def test_spell_default(value, spelled):
 )
 def test_same_value(qom_type, a, b, same):
     assert same_value(qom_type, a, b) is same
+
+
+@pytest.mark.parametrize("qom_type", ["uint32", "int64", "size"])
+@pytest.mark.parametrize("value", ["1" * 5000, "-" + "9" * 5000, "0x" + "f" * 5000])
+def test_huge_values_are_out_of_range_not_a_crash(qom_type, value):
+    """Python's int() refuses 4,300+ digits: the check must not hand it those."""
+    problem = check_value(qom_type, value)
+    assert problem is not None and "expected" in problem
+
+
+def test_suggestions_after_the_scan_budget_still_find_typos():
+    """After its full searches, a Suggester only looks up candidates within
+    one edit (an index of single deletions): a typo still finds its type,
+    and thousands of unknown names cost time linear in their number."""
+    names = ["virtio-net-device", "virtio-blk-device", "e1000", "EPYC-x86_64-cpu"]
+    suggester = qom.Suggester(names, qom.ScanBudget(1))
+    assert suggester.suggest("virtio-nt-devcie")[0] == "virtio-net-device"  # the one scan
+    assert suggester.suggest("virtio-net-devic") == ["virtio-net-device"]  # deleted
+    assert suggester.suggest("virtio-bxlk-device") == ["virtio-blk-device"]  # inserted
+    assert suggester.suggest("e1001") == ["e1000"]  # replaced
+    assert suggester.suggest("epyc-x86_64-cpu") == ["EPYC-x86_64-cpu"]  # case
+    assert suggester.suggest("virtio-nt-devcie")[0] == "virtio-net-device"  # remembered
+    assert suggester.suggest("virtio-blk-devcie") == []  # two edits: only a scan finds it

@@ -38,7 +38,12 @@ def parse_version(text: str, what: str, parts: tuple[int, ...] = (2,)) -> Versio
     if len(pieces) not in parts or not all(p.isdigit() for p in pieces):
         shapes = " or ".join(".".join("XYZ"[:n]) for n in parts)
         raise usage_error(f"{what} must look like {shapes}, got '{text}'")
-    return Version.parse(text)
+    try:
+        return Version.parse(text)
+    except ValueError:
+        raise usage_error(
+            f"{what}: '{text}' is not a version (decimal parts without leading zeros)"
+        ) from None
 
 
 # ---- loading trees -------------------------------------------------------------

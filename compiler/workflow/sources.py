@@ -142,8 +142,8 @@ def write_and_rebuild(project: pipeline.Project, edited: list[SourceFile], notes
     rebuilt = common.compile_tree(project.root, "machines/")
     if rebuilt is None:
         raise common.Failure("machines/ does not compile after the edit")
-    written, removed = output.write_outputs(project.generated, pipeline.emit(rebuilt))
-    for rel in written:
+    result = output.write_outputs(project.generated, pipeline.emit(rebuilt))
+    for rel in result.written:
         print(f"  GEN     generated/{rel}")
-    for rel in removed:
+    for rel in result.removed:
         print(f"  RM      generated/{rel}")

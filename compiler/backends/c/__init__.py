@@ -32,6 +32,7 @@ derives itself.
 
 from __future__ import annotations
 
+from .. import merge_outputs
 from ...resolve import Resolved
 from .conditions import CBackendError
 from .conventions import Conventions
@@ -45,8 +46,23 @@ __all__ = ["CBackendError", "emit"]
 def emit(resolved: Resolved, sources: list[str]) -> dict[str, str]:
     """Every configuration's C: read from the corpus, whatever `resolved`
     was configured with."""
-    conventions = Conventions(resolved.corpus)
-    outputs = render_tables(conventions, sources)
-    outputs.update(render_host(conventions, sources))
-    outputs.update(render_machines(conventions, sources))
+    corpus = resolved.corpus
+    conventions = Conventions(corpus)
+
+    def locate(path: str):
+        """The c-* declaration that names `path`, for a path another output
+        has too (a c-file named host_features.c, two scopes in one file)."""
+        declared = [(f.name, f.location) for f in corpus.c_files.values()]
+        for scope in corpus.c_scopes.values():
+            for placement in (scope.tables, scope.declarations):
+                if placement is not None:
+                    declared.append((placement.file, placement.location))
+        for name, location in reversed(declared):
+            if f"c/{name}".casefold() == path.casefold():
+                return location
+        return None
+
+    outputs: dict[str, str] = {}
+    for part in (render_tables, render_host, render_machines):
+        merge_outputs(outputs, part(conventions, sources), locate)
     return outputs

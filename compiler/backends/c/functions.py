@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from ...model import Corpus, Family
-from ... import values
+from ... import numbers, values
 from .conditions import ALWAYS, NEVER, CBackendError, Condition, wrap_lines
 from .conventions import Conventions, FamilyStyle
 from .templates import template
@@ -72,8 +72,10 @@ def type_name_expr(value, conventions: Conventions, names: set[str]) -> str:
 
 def option_value(decl, assign, conventions: Conventions, names: set[str], sizes: list) -> str:
     value = assign.value
-    if value.kind in ("bool", "int"):
+    if value.kind == "bool":
         return value.text
+    if value.kind == "int":
+        return numbers.c_literal(value.text)  # 0o17 is C's 017
     if value.kind == "size":
         sizes.append(value)
         return values.c_size(value.text)

@@ -30,6 +30,10 @@ spelled out below.  Output is written the way libvirt's virBuffer writes it:
 
 from __future__ import annotations
 
+import re
+
+from .. import BackendError
+from ...diagnostics import Location
 from ...resolve import Resolved, ResolvedMachine, ResolvedTarget
 
 # The host section libvirt writes when it knows nothing about the host but its
@@ -69,24 +73,42 @@ PREFERRED_MACHINES = {
     "x86_64": "pc",
 }
 
-_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}
+# What XML 1.0 cannot carry at all (its Char production): other control
+# characters, surrogates, U+FFFE and U+FFFF.
+_NOT_XML_RE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# The five XML specials become entities, as virBufferEscapeString writes
+# them; a carriage return is a character reference (a parser would turn a raw
+# one into a newline).  In an attribute value a parser turns raw tabs and
+# newlines into spaces, so there they are character references too.
+_TEXT_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}
+_TEXT_ESCAPES["\r"] = "&#13;"
+_ATTR_ESCAPES = {**_TEXT_ESCAPES, "\t": "&#9;", "\n": "&#10;"}
+_TEXT_RE = re.compile("[&<>\"'\r]")
+_ATTR_RE = re.compile("[&<>\"'\r\t\n]")
+
+
+def xml_checked(text: str, location: Location | None, what: str) -> str:
+    """text, or a BackendError at `location` if XML 1.0 cannot carry it."""
+    bad = _NOT_XML_RE.search(text)
+    if bad is not None:
+        raise BackendError(
+            f"{what} {text!r} cannot be written in libvirt's XML: XML 1.0 has no "
+            f"character U+{ord(bad.group()):04X}",
+            location,
+        )
+    return text
 
 
 def escape(text: str) -> str:
-    """Text or attribute value as virBufferEscapeString writes it.
+    """Element text as virBufferEscapeString writes it; `text` has passed
+    xml_checked() (or comes from a token that cannot hold such characters)."""
+    return _TEXT_RE.sub(lambda m: _TEXT_ESCAPES[m.group()], xml_checked(str(text), None, "text"))
 
-    The five XML specials become entities; control characters XML 1.0 cannot
-    carry are dropped (tab, newline and carriage return are kept).
-    """
-    out = []
-    for char in str(text):
-        if char in _ESCAPES:
-            out.append(_ESCAPES[char])
-        elif ord(char) < 0x20 and char not in "\t\n\r":
-            continue
-        else:
-            out.append(char)
-    return "".join(out)
+
+def attr(text: str) -> str:
+    """An attribute value: escape() plus tab, newline and carriage return as
+    character references, so a parser reads back exactly `text`."""
+    return _ATTR_RE.sub(lambda m: _ATTR_ESCAPES[m.group()], xml_checked(str(text), None, "text"))
 
 
 def banner(sources: list[str]) -> str:
@@ -140,6 +162,14 @@ def machine_info(machine: ResolvedMachine) -> dict:
     writes no acpi attribute.
     """
     acpi = machine.query_value("acpi")
+    source = machine.machine
+    xml_checked(machine.name, source.location, "machine name")
+    if machine.alias is not None:
+        xml_checked(machine.alias, source.alias or source.location, "alias")
+    for query in ("default-cpu-type", "default-ram-id"):
+        option = query_option(machine, query)
+        if option is not None and isinstance(option.value, str):
+            xml_checked(option.value, option.assign.value.location, f"option {option.name}")
     return {
         "name": machine.name,
         "alias": machine.alias,
@@ -152,6 +182,14 @@ def machine_info(machine: ResolvedMachine) -> dict:
         "deprecated": machine.deprecated,
         "acpi": None if acpi is None else bool(acpi),
     }
+
+
+def query_option(machine: ResolvedMachine, query: str):
+    """The resolved option query-machines reports as `query`, if any."""
+    for option in machine.options.values():
+        if option.decl.query == query:
+            return option
+    return None
 
 
 def probed_machines(resolved_target: ResolvedTarget) -> list[dict]:
@@ -220,7 +258,7 @@ def machine_element(entry: dict) -> str:
     """One guest <machine>: canonical, maxCpus (when > 0), deprecated (only 'yes')."""
     attrs = ""
     if entry["canonical"]:
-        attrs += f" canonical='{escape(entry['canonical'])}'"
+        attrs += f" canonical='{attr(entry['canonical'])}'"
     if entry["maxCpus"] > 0:
         attrs += f" maxCpus='{entry['maxCpus']}'"
     if entry["deprecated"]:
@@ -243,7 +281,7 @@ def format_guest(buf: Buffer, resolved_target: ResolvedTarget) -> None:
     target = resolved_target.target
     buf.open("<guest>")
     buf.line("<os_type>hvm</os_type>")
-    buf.open(f"<arch name='{escape(target.arch)}'>")
+    buf.open(f"<arch name='{attr(target.arch)}'>")
     buf.line(f"<wordsize>{int(target.wordsize)}</wordsize>")
     buf.line(f"<emulator>{escape(emulator_path(target.binary))}</emulator>")
     for entry in guest_machines(probed_machines(resolved_target)):
@@ -293,20 +331,20 @@ def render_capabilities(resolved: Resolved, sources: list[str]) -> str:
 def cache_machine_line(m: dict, type_str: str) -> str:
     """One cache line, attribute for attribute as virQEMUCapsFormatMachines writes it."""
     attrs = f" type='{type_str}'"
-    attrs += f" name='{escape(m['name'])}'"
+    attrs += f" name='{attr(m['name'])}'"
     if m["alias"] is not None:
-        attrs += f" alias='{escape(m['alias'])}'"
+        attrs += f" alias='{attr(m['alias'])}'"
     if m["hotplugCpus"]:
         attrs += " hotplugCpus='yes'"
     attrs += f" maxCpus='{m['maxCpus']}'"
     if m["default"]:
         attrs += " default='yes'"
     if m["defaultCPU"] is not None:
-        attrs += f" defaultCPU='{escape(m['defaultCPU'])}'"
+        attrs += f" defaultCPU='{attr(m['defaultCPU'])}'"
     if m["numaMemSupported"]:
         attrs += " numaMemSupported='yes'"
     if m["defaultRAMid"] is not None:
-        attrs += f" defaultRAMid='{escape(m['defaultRAMid'])}'"
+        attrs += f" defaultRAMid='{attr(m['defaultRAMid'])}'"
     if m["deprecated"]:
         attrs += " deprecated='yes'"
     if m["acpi"] is not None:
@@ -357,7 +395,7 @@ def cpu_model_usable(info, definition, base: bool) -> bool:
 
 
 def format_enum(buf: Buffer, name: str, values) -> None:
-    buf.open(f"<enum name='{escape(name)}'>")
+    buf.open(f"<enum name='{attr(name)}'>")
     for value in values:
         buf.line(f"<value>{escape(value)}</value>")
     buf.close("</enum>")
@@ -398,7 +436,7 @@ def render_domcaps(resolved_target: ResolvedTarget, sources: list[str]) -> str:
         buf.line(f"<model fallback='forbid'>{escape(recommended['model']['name'])}</model>")
         for name, enabled in recommended["model"]["props"].items():
             policy = "require" if enabled else "disable"
-            buf.line(f"<feature policy='{policy}' name='{escape(name)}'/>")
+            buf.line(f"<feature policy='{policy}' name='{attr(name)}'/>")
         buf.close("</mode>")
     else:
         buf.line("<mode name='host-model' supported='no'/>")
