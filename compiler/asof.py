@@ -86,6 +86,13 @@ def corpus_at(corpus: Corpus, release: Version) -> Corpus:
         dep = original.deprecated
         if dep is not None and dep.since is not None and dep.since.release > release:
             copy.deprecated = None
+        # The same in source order, which the C backend writes from.
+        copy.statements = [
+            (kind, item)
+            for kind, item in original.statements
+            if not (kind == "compat" and item.key not in sets)
+            and not (kind == "deprecated" and copy.deprecated is None)
+        ]
     _move_flags(corpus, kept, copies, release)
     return replace(
         corpus,

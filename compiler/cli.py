@@ -151,6 +151,13 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
         action="store_true",
         help="list every check -W/-E accept, with its default severity, and exit",
     )
+    p.add_argument(
+        "--at",
+        metavar="X.Y",
+        help="the outputs of an earlier release machines/ holds, as its QEMU had them "
+        "(machine types, aliases, defaults, compat sets of then), e.g. the C for a stable "
+        "branch; needs -o DIR, generated/ is the current release's",
+    )
     add_platform_commands(sub, common)
     p = sub.add_parser(
         "check",
@@ -385,7 +392,7 @@ def build_outputs(args, backends=None):
     if resolved is not None:
         inputs = resolved.corpus.files + resolved.corpus.registry_files
         try:
-            outputs = pipeline.emit(resolved, backends)
+            outputs = pipeline.emit(at_release(resolved, args), backends)
         except BackendError as exc:
             location = exc.location or Location(inputs[0] if inputs else "machines", 1, 1)
             if exc.line_only:
@@ -403,6 +410,8 @@ def cmd_build(args) -> int:
 
         sys.stdout.write(listing())
         return 0
+    if args.at is not None and args.output_dir is None:
+        raise UsageError("--at needs -o DIR: generated/ holds the current release's outputs")
     backends = list(dict.fromkeys(args.backend)) if args.backend else None
     project, inputs, outputs = build_outputs(args, backends)
     if outputs is None:

@@ -407,7 +407,10 @@ class Registry:
     ) -> QomProperty:
         """Declare a property the binary does not show.  Declaring one it
         has, with the same type, only adds what the binary cannot tell: the
-        release it appeared in (since), a default it does not report."""
+        release it appeared in (since), a default it does not report -- or,
+        with a since newer than the binary's release, the default the next
+        release changes it to (QEMU 10.1's scsi-hd.dpofua = "on", declared
+        before there is a 10.1 binary to import)."""
         if type_name not in self.types:
             raise QomError(f"unknown QOM type {_q(type_name)}")
         owner = self.property_owner(type_name, name)
@@ -418,16 +421,17 @@ class Registry:
                     f"{type_name}.{name} already exists with type "
                     f"{existing.qom_type} (on {_q(owner)})"
                 )
-            if default is not None and existing.default is not None:
+            changes = since is not None and _newer(since, self.release)
+            if default is not None and existing.default is not None and not changes:
                 if not same_value(qom_type, default, existing.default):
                     raise QomError(
                         f"{type_name}.{name} defaults to {_q(existing.default)} in "
                         f"{self.binary}, not {_q(default)}"
                     )
             added = {}
-            if since and not existing.since:
+            if since and not existing.since and not changes:
                 added["since"] = since
-            if default is not None and existing.default is None:
+            if default is not None and (existing.default is None or changes):
                 added["default"] = default
             if added:
                 existing = replace(existing, **added)
@@ -463,6 +467,16 @@ class Registry:
     def suggest_properties(self, type_name: str, prop: str, limit: int = 3) -> list[str]:
         candidates = list(self.properties_of(type_name))
         return self._suggester(type_name, candidates).suggest(prop, limit)
+
+
+def _newer(release: str, than: str | None) -> bool:
+    """Whether release X.Y comes after `than` (None: the registry says not)."""
+    if than is None:
+        return False
+    try:
+        return tuple(map(int, release.split("."))) > tuple(map(int, than.split(".")))
+    except ValueError:
+        return False
 
 
 def _q(value: object) -> str:

@@ -82,25 +82,16 @@ def run(program):
     return result.stdout.decode("ascii")
 
 
-def build_project(root, *config):
-    """mtc build, with --config KEY=on|off for each of `config`."""
+def build_project(root, *config, at=None):
+    """mtc build, with --config KEY=on|off for each of `config`; with `at`,
+    the outputs of that release (mtc build --at), which is what the
+    reference's QEMU has whatever release machines/ has opened since."""
     args = [arg for item in config for arg in ("--config", item)]
+    if at is not None:
+        args += ["--at", at, "-o", str(root / "generated")]
     result = run_mtc("build", "--root", str(root), *args)
     assert result.returncode == 0, result.stdout + result.stderr
     return root / "generated"
-
-
-def newer_than_reference(reference, root=ROOT):
-    """Whether machines/ has opened a release after the one tests/reference
-    describes (`mtc new-version`): the reference's newest machines then lost
-    their alias and default, and call the newer version's options."""
-    from mtc import pipeline
-    from mtc.diagnostics import Diagnostics
-    from mtc.versions import Version
-
-    corpus = pipeline.load(pipeline.Project(root), Diagnostics())
-    upstream = reference["source"]["upstream_version"].split()[0]
-    return corpus.current_release > Version.parse(".".join(upstream.split(".")[:2]))
 
 
 def config_defines(generated, target):

@@ -24,12 +24,11 @@ from c_harness import (
     compile_standin,
     config_defines,
     gcc,
-    newer_than_reference,
     parse_harness,
     run,
     walk,
 )
-from conftest import ROOT, run_mtc
+from conftest import REFERENCE_RELEASE, ROOT, run_mtc
 from mtc.workflow import csource
 
 CPU_SUFFIX = {"x86_64": "x86_64-cpu", "i386": "i386-cpu"}
@@ -43,13 +42,7 @@ FAMILY_DEFAULT_SETS = {"pc-i440fx": [], "pc-q35": ["pc_q35_compat_defaults"]}
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
     shutil.copytree(ROOT / "machines", root / "machines")
-    return build_project(root)
-
-
-@pytest.fixture(scope="session")
-def newer(reference):
-    """machines/ has opened a release after the reference's (mtc new-version)."""
-    return newer_than_reference(reference)
+    return build_project(root, at=REFERENCE_RELEASE)
 
 
 @pytest.fixture(scope="session")
@@ -113,8 +106,12 @@ def test_files_and_banners(built):
         assert "#pragma" not in text, name
 
 
-def test_check_covers_generated_c(built):
-    root = built.parent
+def test_check_covers_generated_c(tmp_path):
+    # A build of its own: `built` is as of the reference's release, and
+    # check compares generated/ with a build of the current one.
+    root = tmp_path
+    shutil.copytree(ROOT / "machines", root / "machines")
+    built = build_project(root)
     assert run_mtc("check", "--root", str(root)).returncode == 0
     path = built / "c" / "pc_compat.c.inc"
     path.write_text(path.read_text().replace('"legacy-cache", "on"', '"legacy-cache", "off"'))
@@ -128,15 +125,13 @@ def test_check_covers_generated_c(built):
 # -- tables and their declarations -------------------------------------------------------
 
 
-def test_each_header_declares_its_scope_once(built, reference, newer):
+def test_each_header_declares_its_scope_once(built, reference):
     """hw_compat.h stands in for boards.h's list, pc_compat.h for pc.h's:
     each declares its own scope's sets, and nothing is declared twice."""
     for scope, header in (("hw", "hw_compat.h"), ("pc", "pc_compat.h")):
         declared = [i.name for i in items(built / "c" / header) if i.kind == "declaration"]
         expected = [n for n in reference["compat_sets"] if n.startswith(f"{scope}_compat_")]
         expected = [d for n in expected for d in (n, f"{n}_len")]
-        if newer:  # the newer releases' sets first, then the reference's
-            declared = declared[len(declared) - len(expected) :]
         assert declared == expected, header
         assert all(d.startswith(f"{scope}_compat_") for d in declared)
         assert len(declared) == len(set(declared))
@@ -149,12 +144,12 @@ def test_each_header_declares_its_scope_once(built, reference, newer):
         assert f'#include "{header}"' in (STUBS / stub).read_text()
 
 
-def test_tables_are_newest_first_and_empty_sets_kept(built, reference, newer):
+def test_tables_are_newest_first_and_empty_sets_kept(built, reference):
     for file, prefix in (("hw_compat.c.inc", "hw_compat_"), ("pc_compat.c.inc", "pc_compat_")):
         text = (built / "c" / file).read_text()
         order = re.findall(r"^GlobalProperty (\w+)\[\] = \{", text, re.M)
         expected = [n for n in reference["compat_sets"] if n.startswith(prefix)]
-        assert (order[len(order) - len(expected) :] if newer else order) == expected
+        assert order == expected
         for name in expected:
             assert f"const size_t {name}_len = G_N_ELEMENTS({name});\n" in text
             if not reference["compat_sets"][name]["entries"]:
@@ -295,15 +290,14 @@ def test_harness_agrees_with_the_json_backend(built, walked, target):
 
 
 @pytest.mark.parametrize("target", X86)
-def test_harness_agrees_with_the_reference(walked, reference, newer, target):
+def test_harness_agrees_with_the_reference(walked, reference, target):
     machines = walked[target]
     for family in FILES:
         listed = {m["name"]: m for m in reference["families"][family]["machines"]}
         for name, ref in listed.items():
             walked_machine = machines[name]
-            if not (newer and ref["alias"]):  # the alias moved on with the release
-                assert walked_machine["alias"] == ref["alias"], name
-                assert walked_machine["default"] == ref["is_default"], name
+            assert walked_machine["alias"] == ref["alias"], name
+            assert walked_machine["default"] == ref["is_default"], name
             chain, node = [], ref
             while node is not None:
                 chain.append(node)
@@ -337,7 +331,7 @@ def options_fn(machine):
 
 
 @pytest.mark.parametrize("family", FILES)
-def test_machine_definitions_match_the_reference(built, reference, newer, family):
+def test_machine_definitions_match_the_reference(built, reference, family):
     """Each version's options function calls its parent's (the newest
     QEMU's base function), adds its sets and assigns its options; each
     DEFINE line is QEMU's, newest first."""
@@ -354,14 +348,6 @@ def test_machine_definitions_match_the_reference(built, reference, newer, family
         fn = options_fn(machine)
         statements = functions[fn].statements()
         parent = options_fn(listed[machine["inherits"]]) if machine["inherits"] else base
-        if newer and not machine["inherits"]:
-            # The reference's newest calls the newer version's, adds its sets.
-            compat = [s for s in statements if s.startswith("compat_props_add")]
-            assert re.fullmatch(r"\w+_machine_\d+_\d+_options \( m \) ;", statements[0]), name
-            assert [s.split(",")[1].strip() for s in compat] == [
-                f"{scope}_compat_{machine['version'].replace('.', '_')}" for scope in ("hw", "pc")
-            ], name
-            continue
         assert f"{parent} ( m ) ;" in statements, name
         compat = [
             re.match(r"compat_props_add \( m -> compat_props , (\w+) ,", s).group(1)
@@ -377,8 +363,6 @@ def test_machine_definitions_match_the_reference(built, reference, newer, family
         assert assigns == expected, name
         order.append(squeeze(machine["define"].split(" (")[0]))
     defines = [squeeze(d).rstrip(";") for d in defines]
-    if newer:  # newer versions first; the reference's newest is no longer the latest
-        order, defines = order[1:], defines[len(defines) - len(order) + 1 :]
     assert order == defines
 
 

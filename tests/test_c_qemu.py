@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from mtc import pipeline
+from mtc import asof, pipeline
 from mtc.backends import c as c_backend
 from mtc.diagnostics import Diagnostics
 from mtc.versions import Version
@@ -67,17 +67,19 @@ def qemu_work():
     return work
 
 
+def qemu_release(src):
+    return Version.parse(".".join((src / "VERSION").read_text().split(".")[:2]))
+
+
 @pytest.fixture(scope="session")
-def mtc_c():
-    """The corpus and the C of the repository's machines/."""
+def mtc_c(qemu_work):
+    """The corpus and the C of the repository's machines/ as of the QEMU
+    source's release (what `mtc qemu-swap` puts into that tree)."""
     diags = Diagnostics()
     resolved = pipeline.compile_project(pipeline.Project(ROOT), diags)
     assert resolved is not None, diags.render()
+    resolved = asof.resolve_at(resolved, qemu_release(qemu_work / "src"))
     return resolved.corpus, c_backend.emit(resolved, resolved.corpus.files)
-
-
-def qemu_release(src):
-    return Version.parse(".".join((src / "VERSION").read_text().split(".")[:2]))
 
 
 # -- the source ---------------------------------------------------------------------------
@@ -85,14 +87,9 @@ def qemu_release(src):
 
 def test_options_functions_and_define_lines_equal_qemus_source(qemu_work, mtc_c, reference):
     """Statement by statement, for every function and DEFINE line QEMU's part
-    of each file holds.  When machines/ has opened a newer release than the
-    source, QEMU's newest version is left out: its function calls the base
-    function, mtc's the newer version's."""
+    of each file holds (mtc's C as of the source's release)."""
     corpus, outputs = mtc_c
     src = qemu_work / "src"
-    release = qemu_release(src)
-    newer = corpus.current_release > release
-    newest_symbol = f"_{release.c_suffix}_"  # pc_q35_machine_10_0_options
     compared: dict[str, int] = {}
     for swap in qemuswap.plan(corpus, outputs):
         if not swap.qemu_file.endswith(".c") or "compat" in swap.parts[0].generated:
@@ -110,7 +107,7 @@ def test_options_functions_and_define_lines_equal_qemus_source(qemu_work, mtc_c,
         ]
         mtc_functions = {i.name: i for i in mtc_items if i.kind == "function"}
         for item in qemu_items:
-            if item.kind != "function" or (newer and newest_symbol in item.name):
+            if item.kind != "function":
                 continue
             assert item.name in mtc_functions, f"{swap.qemu_file}: no {item.name} in mtc's C"
             assert mtc_functions[item.name].statements() == item.statements(), item.name
@@ -119,17 +116,11 @@ def test_options_functions_and_define_lines_equal_qemus_source(qemu_work, mtc_c,
         def defines(found):
             return [csource.spelled(i.tokens).rstrip(" ;") for i in found if i.kind == "invocation"]
 
-        qemu_defines = defines(qemu_items)
-        if newer:
-            qemu_defines = qemu_defines[1:]
-            mtc_defines = defines(mtc_items)[-len(qemu_defines) :]
-        else:
-            mtc_defines = defines(mtc_items)
-        assert mtc_defines == qemu_defines, swap.qemu_file
+        assert defines(mtc_items) == defines(qemu_items), swap.qemu_file
     # Every version of every versioned family, by tests/reference's count:
     # one options function each, two for s390-ccw-virtio (instance options).
     for family, file in VERSIONED.items():
-        machines = len(reference["families"][family]["machines"]) - (1 if newer else 0)
+        machines = len(reference["families"][family]["machines"])
         per_machine = 2 if family == "s390-ccw-virtio" else 1
         extra = 3 if file == "hw/i386/pc_piix.c" else 0  # isapc, xenfv-4.2, xenfv-3.1
         assert compared[file] == machines * per_machine + extra, file

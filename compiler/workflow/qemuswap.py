@@ -322,6 +322,30 @@ def add_parser(subparsers, common_parser) -> None:
     p.add_argument(
         "--dry-run", action="store_true", help="report what would be replaced, change nothing"
     )
+    p.add_argument(
+        "--at",
+        metavar="X.Y",
+        help="swap in the C of release X.Y as machines/ holds it (default: the release "
+        "of QEMU_DIR's VERSION when machines/ declares it, else the newest): a QEMU 10.0 "
+        "tree gets 10.0's machine types after machines/ has opened 10.1",
+    )
+
+
+def tree_release(resolved, qemu_dir: Path) -> str | None:
+    """The release of the QEMU tree (VERSION 10.0.2 -> 10.0), when machines/
+    declares it; None otherwise (a development tree, 10.0.50, is the next
+    release's: machines/' newest)."""
+    try:
+        parts = (qemu_dir / "VERSION").read_text().strip().split(".")
+    except OSError:
+        return None
+    if len(parts) < 2 or not all(p.isdigit() for p in parts[:2]):
+        return None
+    if len(parts) > 2 and parts[2].isdigit() and int(parts[2]) >= 50:
+        return None
+    release = f"{int(parts[0])}.{int(parts[1])}"
+    declared = {str(v) for v in resolved.corpus.releases}
+    return release if release in declared else None
 
 
 def run(args) -> int:
@@ -335,6 +359,7 @@ def run(args) -> int:
     except common.Failure as exc:
         print(f"mtc {NAME}: error: {exc}", file=sys.stderr)
         return 1
+    resolved = common.view_at(resolved, args.at or tree_release(resolved, args.qemu_dir))
     try:
         outputs = c_backend.emit(resolved, resolved.corpus.files)
     except BackendError as exc:
