@@ -185,6 +185,12 @@ class _TypeTable(Mapping[str, QomType]):
             entry["unlistable"] = qtype.unlistable
         return entry
 
+    def parents(self) -> dict[str, str | None]:
+        """name -> parent name for every type, without building any."""
+        parents = {name: entry["parent"] for name, entry in self._raw.items()}
+        parents.update((name, qtype.parent) for name, qtype in self._built.items())
+        return parents
+
     def put(self, qtype: QomType) -> None:
         self._raw.pop(qtype.name, None)
         self._built[qtype.name] = qtype
@@ -205,6 +211,8 @@ class Registry:
         self.target = target  # None: a format-1 file, for whichever target uses it
         self.source: dict = dict(source or {})  # where the dump came from
         self._children: dict[str, list[str]] | None = None
+        # type -> ancestors(type); a declared type empties both caches.
+        self._ancestry: dict[str, list[str]] = {}
         for qtype in (types or {}).values():
             self.types.put(qtype)
 
@@ -257,8 +265,9 @@ class Registry:
 
     def check_hierarchy(self, shown: str) -> None:
         """Every parent exists and no type is its own ancestor."""
+        parents = self.types.parents()
         done: set[str] = set()
-        for name in self.types:
+        for name in parents:
             chain: list[str] = []
             seen: set[str] = set()
             current: str | None = name
@@ -266,13 +275,13 @@ class Registry:
                 if current in seen:
                     cycle = " -> ".join(chain[chain.index(current) :] + [current])
                     raise QomError(f"{shown}: parent cycle: {cycle}")
-                if current not in self.types:
+                if current not in parents:
                     raise QomError(
                         f"{shown}: type {_q(chain[-1])} has unknown parent {_q(current)}"
                     )
                 seen.add(current)
                 chain.append(current)
-                current = self.types.parent_of(current)
+                current = parents[current]
             done.update(chain)
 
     @property
@@ -284,6 +293,9 @@ class Registry:
 
     def ancestors(self, type_name: str) -> list[str]:
         """type_name, its parent, ... up to the root; [] for an unknown type."""
+        found = self._ancestry.get(type_name)
+        if found is not None:
+            return found
         chain: list[str] = []
         current: str | None = type_name
         while current is not None and current in self.types:
@@ -291,6 +303,7 @@ class Registry:
                 raise QomError(f"parent cycle at QOM type {_q(current)}")
             chain.append(current)
             current = self.types.parent_of(current)
+        self._ancestry[type_name] = chain
         return chain
 
     def is_subtype(self, type_name: str, ancestor: str) -> bool:
@@ -298,12 +311,13 @@ class Registry:
 
     def descendants(self, type_name: str, concrete_only: bool = False) -> list[str]:
         """All types below type_name (not itself), sorted."""
+        children = self._child_index()
         found: list[str] = []
-        pending = list(self._child_index().get(type_name, ()))
+        pending = list(children.get(type_name, ()))
         while pending:
             name = pending.pop()
             found.append(name)
-            pending.extend(self._child_index().get(name, ()))
+            pending.extend(children.get(name, ()))
         if concrete_only:
             found = [n for n in found if not self.types.is_abstract(n)]
         return sorted(found)
@@ -395,6 +409,7 @@ class Registry:
         qtype = QomType(name, parent, abstract, {}, since)
         self.types.put(qtype)
         self._children = None
+        self._ancestry = {}
         return qtype
 
     def add_property(

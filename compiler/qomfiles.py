@@ -141,17 +141,23 @@ def _read_registry_doc(path: Path, shown: str) -> dict:
 
 
 def _check_registry_entry(shown: str, name: str, entry: object) -> None:
-    where = f"{shown}: type {json.dumps(name)}"
-    if not isinstance(entry, dict):
-        raise QomError(f"{where}: must be an object")
-    if not isinstance(entry.get("abstract"), bool):
-        raise QomError(f'{where}: "abstract" must be true or false')
+    problem = _registry_entry_problem(entry)
+    if problem is not None:
+        raise QomError(f"{shown}: type {json.dumps(name)}: {problem}")
+
+
+def _registry_entry_problem(entry: object) -> str | None:
+    """What is wrong with one type's JSON entry, None if nothing."""
+    if type(entry) is not dict:
+        return "must be an object"
+    if type(entry.get("abstract")) is not bool:
+        return '"abstract" must be true or false'
     parent = entry.get("parent", 0)
-    if parent is not None and not isinstance(parent, str):
-        raise QomError(f'{where}: "parent" must be a type name or null')
+    if parent is not None and type(parent) is not str:
+        return '"parent" must be a type name or null'
     props = entry.get("properties")
-    if not isinstance(props, dict):
-        raise QomError(f'{where}: "properties" must be an object')
+    if type(props) is not dict:
+        return '"properties" must be an object'
     for value in props.values():  # inline: registries hold tens of thousands
         if type(value) is not str and not (
             type(value) is list
@@ -159,13 +165,16 @@ def _check_registry_entry(shown: str, name: str, entry: object) -> None:
             and type(value[0]) is str
             and type(value[1]) is str
         ):
-            raise QomError(f'{where}: "properties" must map names to "type" or ["type", "default"]')
+            return '"properties" must map names to "type" or ["type", "default"]'
+    if len(entry) == 3:  # nothing optional: the common case
+        return None
     since_map = entry.get("properties-since", {})
     if not isinstance(since_map, dict) or not all(isinstance(v, str) for v in since_map.values()):
-        raise QomError(f'{where}: "properties-since" must map names to strings')
+        return '"properties-since" must map names to strings'
     for key in ("since", "unlistable"):
         if not isinstance(entry.get(key, ""), str):
-            raise QomError(f'{where}: "{key}" must be a string')
+            return f'"{key}" must be a string'
+    return None
 
 
 def render(doc: object) -> str:

@@ -59,7 +59,7 @@ def test_wheel_holds_the_runtime_files_under_mtc(dists):
     assert any(n.startswith("mtc/backends/c/") and n.endswith(".j2") for n in names)
     # The templates compiled ahead, which a build loads (backends/c/templates.py).
     assert "mtc/backends/c/compiled/MANIFEST.json" in names
-    assert any(n.startswith("mtc/backends/c/compiled/tmpl_") for n in names)
+    assert "mtc/backends/c/compiled/options_function_c.py" in names
     assert not any(n.startswith("compiler/") for n in names)
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(dists["wheel"]).read(metadata).decode()

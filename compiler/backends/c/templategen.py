@@ -5,11 +5,15 @@ python3 -m mtc.backends.c.templategen
 
 import sys
 
-from .templates import COMPILED, compile_all
+from .templates import COMPILED, TemplateGenError, compile_all
 
 
 def main() -> int:
-    compile_all(COMPILED)
+    try:
+        compile_all(COMPILED)
+    except TemplateGenError as exc:
+        print(f"templategen: error: {exc}", file=sys.stderr)
+        return 1
     print(f"  GEN     {COMPILED.relative_to(COMPILED.parents[2])}/")
     return 0
 

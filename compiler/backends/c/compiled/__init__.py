@@ -1,0 +1,1 @@
+"""The C templates, compiled by templategen.py (generated; do not edit)."""
