@@ -356,23 +356,26 @@ def parse_config(items: list[str]) -> dict[str, bool]:
     return config
 
 
-def compile_or_report(args):
+def compile_or_report(args, registry: bool = True):
+    """(project, resolved); registry=False for a query that reads no QOM
+    registry (list, show): it answers from machines/ alone, and leaves
+    checking compat entries against the registries to build and check."""
     project = project_for(args)
     diags = diagnostics_for(args)
     config = parse_config(getattr(args, "config", []))
-    resolved = compile_checked(project, diags, config)
+    resolved = compile_checked(project, diags, config, registry)
     # Warnings are for the commands that compile; queries show only failures.
     if resolved is None or args.command in ("build", "check"):
         print_diagnostics(diags, args)
     return project, resolved
 
 
-def compile_checked(project, diags, config):
+def compile_checked(project, diags, config, registry: bool = True):
     """pipeline.compile_project, with an unknown --config name a usage error."""
     from . import pipeline
 
     try:
-        return pipeline.compile_project(project, diags, config)
+        return pipeline.compile_project(project, diags, config, registry=registry)
     except pipeline.ConfigError as exc:
         raise UsageError(str(exc)) from None
 
@@ -468,7 +471,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_list(args) -> int:
-    _, resolved = compile_or_report(args)
+    _, resolved = compile_or_report(args, registry=False)
     if resolved is None:
         return 1
     resolved = at_release(resolved, args)
@@ -532,7 +535,7 @@ def find_machine(resolved, name: str, target: str | None):
 
 
 def cmd_show(args) -> int:
-    _, resolved = compile_or_report(args)
+    _, resolved = compile_or_report(args, registry=args.device is not None)
     if resolved is None:
         return 1
     resolved = at_release(resolved, args)

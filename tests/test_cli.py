@@ -228,3 +228,22 @@ def test_file_names_outputs_cannot_carry_are_located_errors(project_copy):
         ("nonchar\\ufffe.mtc", "holds a character outputs cannot carry"),
     ):
         assert f"machines/{shown}:1:1: error: file name {why}: rename it" in result.stderr
+
+
+def test_list_and_show_answer_from_machines_alone(project_copy):
+    """list and show read no QOM registry (a broken one is build's and
+    check's to report); show --device needs one and says so."""
+    registry = project_copy / "machines" / "registry" / "qemu-10.0-x86_64.qom.json"
+    registry.write_text(registry.read_text()[:-40])
+    assert run_mtc("build", "--root", str(project_copy)).returncode == 1
+    listed = run_mtc("list", "--target", "x86_64", "--root", str(project_copy))
+    assert listed.returncode == 0, listed.stderr
+    assert "pc-q35-10.0" in listed.stdout
+    shown = run_mtc("show", "pc-q35-4.2", "--root", str(project_copy))
+    assert shown.returncode == 0, shown.stderr
+    assert 'virtio-blk-device.x-enable-wce-if-config-wce = "off"' in shown.stdout
+    device = run_mtc(
+        "show", "pc-q35-4.2", "--device", "virtio-blk-pci", "--root", str(project_copy)
+    )
+    assert device.returncode == 1
+    assert "qemu-10.0-x86_64.qom.json" in device.stderr
