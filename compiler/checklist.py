@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Check:
+    """A named check: its default severity and what it finds."""
+
     name: str
     severity: str  # the default: "error" or "warning"
     summary: str

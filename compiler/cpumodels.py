@@ -317,6 +317,8 @@ class MachineCpuModels:
 
 @dataclass(repr=False, eq=False)
 class TargetCpuModels:
+    """The CPU models one target's binary registers."""
+
     models: CpuModels
     sets: FeatureSets
     definitions: list[CpuDefinition]  # those this binary builds, table order

@@ -31,6 +31,8 @@ class Location:
 
 @dataclass(frozen=True)
 class Diagnostic:
+    """One error, warning or note, at a source location."""
+
     location: Location
     severity: str  # "error", "warning" or "note"
     message: str

@@ -74,6 +74,8 @@ class Guard:
 
 @dataclass
 class Feature:
+    """A host feature a platform may have and a guard may test."""
+
     name: str
     description: str
     location: Location
@@ -125,6 +127,8 @@ class Platform:
 
 @dataclass
 class HostFacts:
+    """What a platform amounts to once its `extends` chain is applied."""
+
     name: str
     os: str | None = None
     kernel: Version | None = None
@@ -158,6 +162,8 @@ class GuestInvisible:
 
 @dataclass
 class Release:
+    """A QEMU release: its version, and the date of X.Y.0 (None while planned)."""
+
     version: Version
     date: str | None  # None: planned, declared ahead of its release
     location: Location
@@ -191,6 +197,8 @@ class Target:
 
 @dataclass
 class Const:
+    """A named integer constant (`const NAME = N`)."""
+
     name: str
     value: int
     location: Location
@@ -221,6 +229,8 @@ class Value:
 
 @dataclass
 class OptionAssign:
+    """One `option NAME = VALUE` in a family or machine."""
+
     name: str
     value: Value
     location: Location
@@ -240,6 +250,8 @@ class Define:
 
 @dataclass
 class CompatEntry:
+    """One compat property, `driver.property = "value"`, of a compat set."""
+
     driver: str  # may hold ${MACRO} parts that expand per target
     property: str
     value: str
@@ -283,6 +295,8 @@ class CompatSet:
 
 @dataclass
 class SetRef:
+    """A machine's or family's reference to a compat set by scope and version."""
+
     scope: str
     version: Version | None
     location: Location
@@ -298,6 +312,8 @@ class SetRef:
 
 @dataclass(eq=False)
 class Family:
+    """A chain of versioned machine types (pc-q35, virt) and the facts they share."""
+
     name: str
     location: Location
     extends: str | None = None
@@ -326,6 +342,8 @@ class Family:
 
 @dataclass
 class Deprecation:
+    """An explicit `deprecated "reason"` on a machine, with the release it starts at."""
+
     reason: str
     since: Version | None
     location: Location
@@ -333,6 +351,8 @@ class Deprecation:
 
 @dataclass(eq=False)
 class Machine:
+    """One machine type of a family: `machine FAMILY X.Y { ... }`."""
+
     family: str
     version: Version | None  # None in an unversioned family (isapc)
     location: Location
@@ -395,6 +415,8 @@ class Lifecycle:
 
 @dataclass
 class QomPropertyDecl:
+    """A QOM property declared by hand in a `qom-type` block."""
+
     name: str
     qom_type: str
     location: Location
@@ -498,6 +520,8 @@ class CDefine:
 
 @dataclass
 class CFunction:
+    """How a family's versioned options functions are named and called in C."""
+
     template: str  # "pc_q35_machine_{version}_options"
     param: str  # "MachineClass *m"
     location: Location
@@ -597,6 +621,8 @@ def gen_ga_text(level: GenGa) -> str:
 
 @dataclass(repr=False, eq=False)
 class CpuFeature:
+    """An s390x CPU feature: its QOM property and S390_FEAT_ enum."""
+
     name: str  # the QOM property: msa-base, sea_esop2
     enum: str  # S390_FEAT_<enum>
     description: str
@@ -607,6 +633,8 @@ class CpuFeature:
 
 @dataclass(repr=False, eq=False)
 class CpuGroup:
+    """An s390x CPU feature group: its QOM property and S390_FEAT_GROUP_ enum."""
+
     name: str  # the QOM property: msa4, mepochptff
     enum: str  # S390_FEAT_GROUP_<enum>
     description: str
@@ -616,6 +644,8 @@ class CpuGroup:
 
 @dataclass(repr=False, eq=False)
 class CpuDefinition:
+    """An s390x CPU model definition (type, generation, features)."""
+
     name: str  # z14.2, gen16a
     type: str  # the CPU type as written, 0x3906
     level: GenGa
@@ -656,6 +686,8 @@ class CpuQemuList:
 
 @dataclass(repr=False, eq=False)
 class CpuModels:
+    """A target's s390x CPU-model facts: features, groups, definitions."""
+
     target: str
     location: Location
     features: dict[str, CpuFeature] = field(default_factory=dict)
@@ -708,6 +740,8 @@ class InstanceGlobal:
 
 @dataclass(repr=False, eq=False)
 class InstanceSet:
+    """An assignment a machine's instance options make to a C global."""
+
     name: str
     value: Value
     location: Location

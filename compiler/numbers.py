@@ -35,6 +35,8 @@ class NumberError(ValueError):
 
 @dataclass(frozen=True)
 class Range:
+    """The integers a kind of number may take, for messages."""
+
     low: int
     high: int
     what: str  # what the range is, for the error: "a C int", "QEMU's uint8_t gen"

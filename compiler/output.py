@@ -47,6 +47,8 @@ _JOURNAL_HEADER = (
 
 @dataclass
 class WriteResult:
+    """What writing the outputs did: files written and removed."""
+
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     # Files below generated/ that mtc did not write: left in place.

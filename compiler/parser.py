@@ -76,6 +76,8 @@ LARK_OPTIONS = dict(
 
 @dataclass
 class ParsedFile:
+    """One source file's parse tree, with its comments."""
+
     path: str  # as shown in diagnostics: relative to the project root
     tree: Tree
     # line -> (column, text) of each comment, in source order.

@@ -35,6 +35,8 @@ class ConfigError(ValueError):
 
 @dataclass
 class Project:
+    """A project: its root, machines/ below it, and any overlays."""
+
     root: Path
     # Vendor overlays layered on machines/ (overlay.py), in order.
     overlays: list[Path] = field(default_factory=list)

@@ -38,6 +38,8 @@ class Seen:
 
 @dataclass(frozen=True)
 class Difference:
+    """A guest-visible value that differs between two hosts."""
+
     driver: str
     property: str
     source: Seen

@@ -59,6 +59,8 @@ class QomError(Exception):
 
 @dataclass(frozen=True)
 class QomProperty:
+    """A property of a QOM type: its QOM type name and default, if known."""
+
     name: str
     qom_type: str
     since: str | None = None  # a hand declaration's release; None from a binary
@@ -67,6 +69,8 @@ class QomProperty:
 
 @dataclass
 class QomType:
+    """A QOM type: its parent, whether abstract, the properties it adds."""
+
     name: str
     parent: str | None
     abstract: bool

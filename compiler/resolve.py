@@ -33,6 +33,8 @@ from .model import (
 
 @dataclass(frozen=True)
 class Provenance:
+    """Where a resolved compat property comes from: set, release, source line."""
+
     set_name: str  # hw_compat_7_2, pc_q35_compat_defaults
     release: str | None
     location: Location
@@ -40,6 +42,8 @@ class Provenance:
 
 @dataclass(frozen=True)
 class ResolvedProp:
+    """A compat property as one machine type applies it, with its provenance."""
+
     driver: str  # expanded for the target
     property: str
     value: str
@@ -58,6 +62,8 @@ class ResolvedProp:
 
 @dataclass(frozen=True)
 class ResolvedOption:
+    """An option's value in one machine type, and who set it."""
+
     name: str
     value: object  # as query-machines reports it
     decl: OptionDecl
@@ -67,6 +73,8 @@ class ResolvedOption:
 
 @dataclass
 class ResolvedMachine:
+    """One machine type of one target with everything it inherits applied."""
+
     machine: Machine
     family: Family
     target: Target
@@ -138,6 +146,8 @@ class ResolvedMachine:
 
 @dataclass
 class ResolvedTarget:
+    """One target's machine types, as its binary registers them."""
+
     target: Target
     machines: list[ResolvedMachine]  # the machine types the binary registers
     # cpumodels.TargetCpuModels, for a target with a cpu-models block.
@@ -155,6 +165,8 @@ class ResolvedTarget:
 
 @dataclass
 class Resolved:
+    """The resolved model: every target's machine types, for the backends."""
+
     corpus: Corpus
     targets: dict[str, ResolvedTarget]
     config: dict[str, bool] = field(default_factory=dict)  # the configured binary
