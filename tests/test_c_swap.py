@@ -4,6 +4,7 @@ lines; anything else is left byte for byte.  (The swap of QEMU 10.0.2's own
 tree, built and run, is tests/test_c_qemu.py's.)
 """
 
+import re
 import shutil
 
 import pytest
@@ -277,3 +278,27 @@ def test_tables_that_need_mtcs_host_checks_are_not_swapped(trees):
         result.stderr
     )
     assert snapshot(qemu) == before
+
+
+def test_the_c_swapped_in_is_that_of_the_trees_release(trees):
+    """A QEMU 9.2 tree gets 9.2's machine types, however far machines/ has
+    gone since; --at chooses; a development tree (X.Y.50) gets the newest."""
+    root, qemu = trees
+    pristine = snapshot(qemu)
+    inc = qemu / "hw/riscv/riscv_virt_machines.c.inc"
+    for version, args, newest in (
+        ("9.2.0\n", [], "9_2"),
+        ("9.2.0\n", ["--at", "10.0"], "10_0"),
+        ("10.0.50\n", [], "10_0"),
+        ("10.0.2\n", [], "10_0"),
+    ):
+        for path, text in pristine.items():
+            (qemu / path).write_text(text)
+        inc.unlink(missing_ok=True)
+        (qemu / "VERSION").write_text(version)
+        result = swap(root, qemu, *args)
+        assert result.returncode == 0, result.stderr
+        text = inc.read_text()
+        functions = re.findall(r"static void riscv_virt_machine_(\w+?)_options", text)
+        assert functions[0] == newest, (version, args, functions)
+        assert ("riscv_virt_machine_10_0_options" in text) == (newest == "10_0")

@@ -247,3 +247,20 @@ def test_list_and_show_answer_from_machines_alone(project_copy):
     )
     assert device.returncode == 1
     assert "qemu-10.0-x86_64.qom.json" in device.stderr
+
+
+def test_build_at_writes_an_earlier_release_only_elsewhere(tmp_path):
+    refused = run_mtc("build", "--at", "9.2", "--root", str(ROOT))
+    assert refused.returncode == 2
+    assert "--at needs -o DIR" in refused.stderr
+    built = run_mtc("build", "-q", "--at", "9.2", "-o", str(tmp_path), "--root", str(ROOT))
+    assert built.returncode == 0, built.stderr
+    machines = json.loads((tmp_path / "json" / "x86_64.json").read_text())["machines"]
+    names = [m["name"] for m in machines]
+    assert "pc-q35-10.0" not in names and "pc-i440fx-10.0" not in names
+    newest = {m["name"]: m for m in machines}["pc-i440fx-9.2"]
+    # As of 9.2, QEMU 9.2's own: the newest takes the alias and the default,
+    # and pins nothing (hw_compat_9_2 is 10.0's).
+    assert (newest["alias"], newest["is-default"], newest["compat-props"]) == ("pc", True, [])
+    assert not (tmp_path / ".mtc-manifest").exists()
+    assert run_mtc("check", "--root", str(ROOT)).returncode == 0
