@@ -7,7 +7,7 @@ family with its own compat scopes: the clone k of pc-q35 is pc-q35-k<k>
 ("pc-q35-k<k>-{version}"), applying hw_compat_X_Y (shared, as every family
 does) and its own copies of pc_compat_X_Y and pc_q35_compat_defaults.  Clones
 take no default and their own aliases.  Every chain also grows by N // 10
-releases opened with `mtc new-version`, so chains get longer as well as more
+releases opened with `mtc new-version` (10.1, 10.2, 11.0, ...), so chains get longer as well as more
 numerous.  What the clones declare is exactly what the originals declare, so
 the checks, the resolution and every backend do N times the work.
 """
@@ -100,10 +100,13 @@ def make(n: int, out: Path) -> Path:
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(ROOT / "machines", out / "machines")
+    major, minor = 10, 0
     for step in range(1, n // 10 + 1):
-        # 10.1, 10.2, ...: dated, so each becomes the current release.
+        # 10.1, 10.2, 11.0, ... as QEMU numbers them; dated, so each becomes
+        # the current release.
+        major, minor = (major, minor + 1) if minor < 2 else (major + 1, 0)
         subprocess.run(
-            [sys.executable, "-m", "mtc", "new-version", f"10.{step}", "--root", str(out)]
+            [sys.executable, "-m", "mtc", "new-version", f"{major}.{minor}", "--root", str(out)]
             + ["--date", f"{2025 + step}-01-01"],
             check=True,
             stdout=subprocess.DEVNULL,

@@ -8,7 +8,6 @@ Name resolution links each family to its base and each machine to its parent
 from __future__ import annotations
 
 import bisect
-import difflib
 import re
 from collections import defaultdict
 from datetime import date
@@ -34,6 +33,8 @@ HOST_OSES = ("linux", "darwin", "windows", "freebsd", "netbsd", "openbsd", "suno
 
 
 def did_you_mean(name: str, candidates) -> str:
+    import difflib  # only for a misspelt name
+
     close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)
     if not close:
         return ""

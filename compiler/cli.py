@@ -238,9 +238,12 @@ def add_at_argument(parser) -> None:
 
 def at_release(resolved, args):
     """resolved as of --at X.Y (machines/ as that release's QEMU had it)."""
+    at = getattr(args, "at", None)
+    if at is None:
+        return resolved
     from .workflow import common
 
-    return common.view_at(resolved, getattr(args, "at", None))
+    return common.view_at(resolved, at)
 
 
 def add_platform_commands(sub, common) -> None:

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .checklist import CHECKS
 
 MAX_SHOWN = 120  # columns of source shown under a diagnostic
 
 
-@dataclass(frozen=True, order=True)
-class Location:
-    """A position in a source file; line and column are 1-based."""
+class Location(NamedTuple):
+    """A position in a source file; line and column are 1-based.  A named
+    tuple, ordered by file, line, column: every model object has one, and a
+    frozen dataclass cost several times as much to make."""
 
     file: str
     line: int = 0

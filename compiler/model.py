@@ -8,10 +8,26 @@ from __future__ import annotations
 
 import re
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from .diagnostics import Location
 from .versions import Version
+
+
+def _record_repr(self) -> str:
+    shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
+    return f"{type(self).__name__}({shown})"
+
+
+def record(cls):
+    """@dataclass for the model's records: compared by identity, with one
+    __repr__ for all.  Generating __eq__ and __repr__ for each of forty-odd
+    classes cost every run of mtc several ms, and nothing compares two model
+    objects field by field (frozen value types such as Guard keep theirs)."""
+    cls = dataclass(cls, repr=False, eq=False)
+    cls.__repr__ = _record_repr
+    return cls
+
 
 # ---- guards ----------------------------------------------------------------
 # A guard is a condition on the build (config.CONFIG_X, target) or on the host
@@ -72,7 +88,7 @@ class Guard:
         }[self.kind]
 
 
-@dataclass
+@record
 class Feature:
     """A host feature a platform may have and a guard may test."""
 
@@ -81,7 +97,7 @@ class Feature:
     location: Location
 
 
-@dataclass
+@record
 class ConfigSymbol:
     """A build-time switch (Kconfig symbol) and its value in the default build."""
 
@@ -91,7 +107,7 @@ class ConfigSymbol:
     description: str = ""
 
 
-@dataclass(eq=False)
+@record
 class Platform:
     """A named host profile: OS, kernel, accelerators (the first is the one a
     guest runs with) and host features."""
@@ -125,7 +141,7 @@ class Platform:
         return facts
 
 
-@dataclass
+@record
 class HostFacts:
     """What a platform amounts to once its `extends` chain is applied."""
 
@@ -136,7 +152,7 @@ class HostFacts:
     features: set[str] = field(default_factory=set)
 
 
-@dataclass
+@record
 class HostProperty:
     """driver.property whose guest-visible value needs a host feature."""
 
@@ -149,7 +165,7 @@ class HostProperty:
     acknowledged: str | None = None
 
 
-@dataclass
+@record
 class GuestInvisible:
     """driver.property a maintainer states no guest can see: the ABI gate
     asks for no compat pin when it is new or its default changes."""
@@ -160,7 +176,7 @@ class GuestInvisible:
     location: Location
 
 
-@dataclass
+@record
 class Release:
     """A QEMU release: its version, and the date of X.Y.0 (None while planned)."""
 
@@ -182,7 +198,7 @@ def expand_macros(text: str, defines: dict[str, str]) -> str:
     return MACRO_RE.sub(lambda m: defines.get(m.group(1), m.group(0)), text)
 
 
-@dataclass
+@record
 class Target:
     """One QEMU system emulator binary (qemu-system-x86_64, ...)."""
 
@@ -195,7 +211,7 @@ class Target:
     defines: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+@record
 class Const:
     """A named integer constant (`const NAME = N`)."""
 
@@ -204,7 +220,7 @@ class Const:
     location: Location
 
 
-@dataclass
+@record
 class OptionDecl:
     """A machine-class field that changes with the version, e.g. max-cpus."""
 
@@ -218,7 +234,7 @@ class OptionDecl:
     c_location: Location | None = None  # where c "lvalue" is written
 
 
-@dataclass
+@record
 class Value:
     """An option value as written: kind is string, int, size, bool, macro or typeref."""
 
@@ -227,7 +243,7 @@ class Value:
     location: Location
 
 
-@dataclass
+@record
 class OptionAssign:
     """One `option NAME = VALUE` in a family or machine."""
 
@@ -239,7 +255,7 @@ class OptionAssign:
     comment_above: bool = False
 
 
-@dataclass
+@record
 class Define:
     """define NAME "value": a C macro with one expansion in every target."""
 
@@ -248,7 +264,7 @@ class Define:
     location: Location
 
 
-@dataclass
+@record
 class CompatEntry:
     """One compat property, `driver.property = "value"`, of a compat set."""
 
@@ -268,7 +284,7 @@ class CompatEntry:
     c_property: str | None = None
 
 
-@dataclass
+@record
 class CompatSet:
     """hw_compat_7_2 is CompatSet(scope="hw", version=7.2); a family-wide set
     such as pc_q35_compat_defaults has a scope name and no version."""
@@ -293,7 +309,7 @@ class CompatSet:
         return self.scope if self.version is None else f"{self.scope} {self.version}"
 
 
-@dataclass
+@record
 class SetRef:
     """A machine's or family's reference to a compat set by scope and version."""
 
@@ -310,7 +326,7 @@ class SetRef:
         return self.scope if self.version is None else f"{self.scope} {self.version}"
 
 
-@dataclass(eq=False)
+@record
 class Family:
     """A chain of versioned machine types (pc-q35, virt) and the facts they share."""
 
@@ -340,7 +356,7 @@ class Family:
         return chain[::-1]
 
 
-@dataclass
+@record
 class Deprecation:
     """An explicit `deprecated "reason"` on a machine, with the release it starts at."""
 
@@ -349,7 +365,7 @@ class Deprecation:
     location: Location
 
 
-@dataclass(eq=False)
+@record
 class Machine:
     """One machine type of a family: `machine FAMILY X.Y { ... }`."""
 
@@ -392,7 +408,7 @@ class Machine:
         return chain[::-1]
 
 
-@dataclass
+@record
 class Lifecycle:
     """QEMU 9.1+'s automatic policy (include/hw/boards.h MACHINE_VER_*)."""
 
@@ -413,7 +429,7 @@ class Lifecycle:
         return self.enforce_since is None or at.release >= self.enforce_since.release
 
 
-@dataclass
+@record
 class QomPropertyDecl:
     """A QOM property declared by hand in a `qom-type` block."""
 
@@ -424,7 +440,7 @@ class QomPropertyDecl:
     since: Version | None = None
 
 
-@dataclass
+@record
 class QomTypeDecl:
     """A QOM type or properties the imported registry does not know."""
 
@@ -443,7 +459,7 @@ class QomTypeDecl:
 # spelled, where a scope's sets live, which header declares a name.
 
 
-@dataclass
+@record
 class CHeader:
     """c-header "hw/pci/pci.h" { TYPE_PCI_DEVICE }: where C finds names.
     `header` is a quoted path, a <system> path, or a macro (CONFIG_DEVICES)."""
@@ -454,7 +470,7 @@ class CHeader:
     macro: bool = False  # #include CONFIG_DEVICES rather than a path
 
 
-@dataclass
+@record
 class CTypeName:
     """c-type-name X86_CPU_TYPE_NAME "-${TYPE_X86_CPU}": a typename value
     MODEL<suffix> is written MACRO("MODEL")."""
@@ -464,7 +480,7 @@ class CTypeName:
     location: Location
 
 
-@dataclass
+@record
 class CPlacement:
     """A generated file and the QEMU file whose part it replaces."""
 
@@ -473,7 +489,7 @@ class CPlacement:
     location: Location
 
 
-@dataclass
+@record
 class CScope:
     """Where the versioned sets of one scope live in QEMU."""
 
@@ -485,7 +501,7 @@ class CScope:
     trailing_comma: bool = False  # { A, "b", "c", } as s390-virtio-ccw.c writes them
 
 
-@dataclass
+@record
 class CSplit:
     """The machines of `family` from `version` down go to a second file."""
 
@@ -495,7 +511,7 @@ class CSplit:
     location: Location
 
 
-@dataclass
+@record
 class CFile:
     """c-file: one generated machines file."""
 
@@ -507,7 +523,7 @@ class CFile:
     split: CSplit | None = None
 
 
-@dataclass
+@record
 class CDefine:
     """A DEFINE line template: kind "" (a plain version), "latest" (the
     newest, with what the macro sets: alias, default) or "bugfix" (X.Y.Z)."""
@@ -518,7 +534,7 @@ class CDefine:
     location: Location
 
 
-@dataclass
+@record
 class CFunction:
     """How a family's versioned options functions are named and called in C."""
 
@@ -527,7 +543,7 @@ class CFunction:
     location: Location
 
 
-@dataclass
+@record
 class CFamily:
     """c-family: how QEMU writes one family's machines."""
 
@@ -549,7 +565,7 @@ class CFamily:
     machine_comment: bool = False
 
 
-@dataclass
+@record
 class Corpus:
     """Everything machines/ declares."""
 
@@ -619,7 +635,7 @@ def gen_ga_text(level: GenGa) -> str:
     return f"gen{level[0]}.{level[1]}"
 
 
-@dataclass(repr=False, eq=False)
+@record
 class CpuFeature:
     """An s390x CPU feature: its QOM property and S390_FEAT_ enum."""
 
@@ -631,7 +647,7 @@ class CpuFeature:
     deprecated: bool = False  # set by checks.py from the 'deprecated' list
 
 
-@dataclass(repr=False, eq=False)
+@record
 class CpuGroup:
     """An s390x CPU feature group: its QOM property and S390_FEAT_GROUP_ enum."""
 
@@ -642,7 +658,7 @@ class CpuGroup:
     location: Location
 
 
-@dataclass(repr=False, eq=False)
+@record
 class CpuDefinition:
     """An s390x CPU model definition (type, generation, features)."""
 
@@ -664,7 +680,7 @@ class CpuDefinition:
         return self.level[1]
 
 
-@dataclass(repr=False, eq=False)
+@record
 class CpuGaLevel:
     """base_/default_/full_GEN<g>_GA<a>[]: what one GA level adds, and what it
     clears from the sets of the levels before it (gen15 drops csske, bpb)."""
@@ -675,7 +691,7 @@ class CpuGaLevel:
     clears: dict[str, list[tuple[str, Location]]] = field(default_factory=dict)
 
 
-@dataclass(repr=False, eq=False)
+@record
 class CpuQemuList:
     """qemu_<V>[]: what S390_FEAT_LIST_QEMU_<V> adds to the lists before it."""
 
@@ -684,7 +700,7 @@ class CpuQemuList:
     location: Location
 
 
-@dataclass(repr=False, eq=False)
+@record
 class CpuModels:
     """A target's s390x CPU-model facts: features, groups, definitions."""
 
@@ -702,7 +718,7 @@ class CpuModels:
     host_model: tuple[str, str, Location] | None = None
 
 
-@dataclass(repr=False, eq=False)
+@record
 class CpuFeatOff:
     """cpu-featoff / cpu-group-featoff: clear features (or whole groups) from
     the default set of every definition of that generation/GA or newer."""
@@ -715,7 +731,7 @@ class CpuFeatOff:
     comment_above: bool = False
 
 
-@dataclass(repr=False, eq=False)
+@record
 class CpuQemuModelSet:
     """cpu-qemu-model: rebase the 'qemu' model (s390_set_qemu_cpu_model)."""
 
@@ -727,7 +743,7 @@ class CpuQemuModelSet:
     comment_above: bool = False
 
 
-@dataclass(repr=False, eq=False)
+@record
 class InstanceGlobal:
     """A C global a machine's instance options may set, and its default."""
 
@@ -738,7 +754,7 @@ class InstanceGlobal:
     description: str = ""
 
 
-@dataclass(repr=False, eq=False)
+@record
 class InstanceSet:
     """An assignment a machine's instance options make to a C global."""
 

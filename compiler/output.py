@@ -26,7 +26,6 @@ nothing is ever removed and there is no manifest.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -277,6 +276,8 @@ def read_text(tree: OutputTree, rel: str) -> str | None:
 
 
 def unified(rel: str, have: str | None, want: str | None) -> list[str]:
+    import difflib  # only when generated/ is out of date
+
     return list(
         difflib.unified_diff(
             (have or "").splitlines(keepends=True),
