@@ -215,8 +215,10 @@ class Registry:
         self.target = target  # None: a format-1 file, for whichever target uses it
         self.source: dict = dict(source or {})  # where the dump came from
         self._children: dict[str, list[str]] | None = None
-        # type -> ancestors(type); a declared type empties both caches.
+        # type -> ancestors(type), (type, concrete only) -> descendants:
+        # a declared type empties them, as it does _children.
         self._ancestry: dict[str, list[str]] = {}
+        self._below: dict[tuple[str, bool], list[str]] = {}
         for qtype in (types or {}).values():
             self.types.put(qtype)
 
@@ -315,6 +317,10 @@ class Registry:
 
     def descendants(self, type_name: str, concrete_only: bool = False) -> list[str]:
         """All types below type_name (not itself), sorted."""
+        key = (type_name, concrete_only)
+        cached = self._below.get(key)
+        if cached is not None:
+            return cached
         children = self._child_index()
         found: list[str] = []
         pending = list(children.get(type_name, ()))
@@ -324,13 +330,14 @@ class Registry:
             pending.extend(children.get(name, ()))
         if concrete_only:
             found = [n for n in found if not self.types.is_abstract(n)]
-        return sorted(found)
+        found.sort()
+        self._below[key] = found
+        return found
 
     def _child_index(self) -> dict[str, list[str]]:
         if self._children is None:
             children: dict[str, list[str]] = {}
-            for name in self.types:
-                parent = self.types.parent_of(name)
+            for name, parent in self.types.parents().items():
                 if parent is not None:
                     children.setdefault(parent, []).append(name)
             self._children = children
@@ -414,6 +421,7 @@ class Registry:
         self.types.put(qtype)
         self._children = None
         self._ancestry = {}
+        self._below = {}
         return qtype
 
     def add_property(

@@ -329,9 +329,11 @@ def check_entry(registry: qom.Registry, entry: CompatEntry, driver: str):
     prop = registry.find_property(driver, entry.property)
     if prop is None:
         with_it = registry.subtypes_with_property(driver, entry.property)
-        without = registry.subtypes_without_property(driver, entry.property)
         if with_it and registry.types[driver].abstract:
-            if without and not entry.optional:
+            without = (
+                [] if entry.optional else registry.subtypes_without_property(driver, entry.property)
+            )
+            if without:
                 return (
                     "abstract-not-optional",
                     f"'{driver}' is abstract and only some of its subtypes have "
