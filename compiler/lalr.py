@@ -12,6 +12,9 @@ that state accepts are tried, in Lark's order (the first that matches wins,
 as in Lark's alternation), and a regexp terminal that matches a keyword
 exactly becomes that keyword.  Candidates are narrowed by the first
 character, which each terminal's regexp decides (parse_tables.TERMINALS).
+A string terminal is matched as the string it is, not as a regexp: most
+terminals are keywords, and compiling a regexp for each cost every run more
+than matching them.
 """
 
 from __future__ import annotations
@@ -115,12 +118,20 @@ def _pattern(name: str) -> re.Pattern:
 
 
 def _candidates_for(lexer: int, char: str) -> tuple:
+    """(name, regexp or None, literal or None, keywords, spans lines) of each
+    terminal to try at `char` in `lexer`, in order."""
     key = (lexer, char)
     found = _candidates.get(key)
     if found is None:
         names, keywords = T.LEXERS[lexer] if lexer != _ROOT_LEXER else T.ROOT_LEXER
         found = tuple(
-            (name, _pattern(name), keywords.get(name), T.TERMINALS[name][1])
+            (
+                name,
+                None if T.TERMINALS[name][2] is not None else _pattern(name),
+                T.TERMINALS[name][2],
+                keywords.get(name),
+                T.TERMINALS[name][1],
+            )
             for name in names
             if T.TERMINALS[name][3] is None or char in T.TERMINALS[name][3]
         )
@@ -130,13 +141,19 @@ def _candidates_for(lexer: int, char: str) -> tuple:
 
 def _match(lexer: int, text: str, pos: int):
     """(type, value, spans lines) of the token at pos, or None."""
-    for name, pattern, keywords, newline in _candidates_for(lexer, text[pos]):
-        found = pattern.match(text, pos)
-        if found is not None:
+    for name, pattern, literal, keywords, newline in _candidates_for(lexer, text[pos]):
+        if literal is not None:
+            if not text.startswith(literal, pos):
+                continue
+            value = literal
+        else:
+            found = pattern.match(text, pos)
+            if found is None:
+                continue
             value = found.group()
-            if keywords is not None:
-                name = keywords.get(value, name)
-            return name, value, newline
+        if keywords is not None:
+            name = keywords.get(value, name)
+        return name, value, newline
     return None
 
 
@@ -294,13 +311,18 @@ def parse(text: str, comments: list | None = None) -> Tree:
         tries = candidates.get((lexer, char))
         if tries is None:
             tries = _candidates_for(lexer, char)
-        for kind, pattern, keywords, newline in tries:
-            found = pattern.match(text, pos)
-            if found is not None:
-                break
+        for kind, pattern, literal, keywords, newline in tries:
+            if literal is not None:
+                if text.startswith(literal, pos):
+                    value = literal
+                    break
+            else:
+                found = pattern.match(text, pos)
+                if found is not None:
+                    value = found.group()
+                    break
         else:
             _lex_error(states, values, text, pos, line, pos - line_start + 1, lexer)
-        value = found.group()
         if keywords is not None:
             kind = keywords.get(value, kind)
         column = pos - line_start + 1
