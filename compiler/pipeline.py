@@ -80,11 +80,15 @@ def compile_project(
     diags: Diagnostics,
     overrides: dict[str, bool] | None = None,
     registry: bool = True,
+    entry_checks: bool = True,
 ) -> resolve.Resolved | None:
     """Everything up to the resolved model; None when any stage found errors.
     `overrides` changes build options (config.X) from their declared default.
     registry=False skips the QOM registries and their checks (mtc verify asks
-    the binary itself, so a stale registry must not stop it)."""
+    the binary itself, so a stale registry must not stop it).
+    entry_checks=False loads the registries but does not check compat
+    entries against them (the base side of a comparison: it is compared,
+    not judged; its entries were checked when it was the working tree)."""
     corpus = load(project, diags)
     if corpus is None:
         return None
@@ -98,12 +102,13 @@ def compile_project(
     cchecks.check(corpus, diags)
     if registry:
         qomcheck.load_registries(corpus, project.root, diags)
-        qomcheck.check_entries(corpus, diags)
+        if entry_checks:
+            qomcheck.check_entries(corpus, diags)
     if diags.has_errors:
         return None
     resolved = resolve.resolve(corpus, config)
     # Checks that need every machine's effective compat list.
-    if registry:
+    if registry and entry_checks:
         qomcheck.check_chains(resolved, diags)
     platforms.check(resolved, diags)
     if diags.has_errors:

@@ -50,7 +50,13 @@ def parse_version(text: str, what: str, parts: tuple[int, ...] = (2,)) -> Versio
 
 
 def compile_tree(
-    root: Path, label: str, args=None, show_warnings: bool = False, overlays=None, config=None
+    root: Path,
+    label: str,
+    args=None,
+    show_warnings: bool = False,
+    overlays=None,
+    config=None,
+    entry_checks: bool = True,
 ):
     """Resolve the project at root, with the overlays and --config options
     args names (the same on both sides of a comparison); None (diagnostics
@@ -70,7 +76,9 @@ def compile_tree(
 
             config = parse_config(getattr(args, "config", []))
     try:
-        resolved = pipeline.compile_project(pipeline.Project(root, overlays), diags, config)
+        resolved = pipeline.compile_project(
+            pipeline.Project(root, overlays), diags, config, entry_checks=entry_checks
+        )
     except pipeline.ConfigError as exc:
         raise usage_error(str(exc)) from None
     if resolved is None or show_warnings:
@@ -162,7 +170,11 @@ def base_tree(args, project):
             raise usage_error(f"--base-dir {root}: no machines/ directory there")
         label = str(root)
         resolved = compile_tree(
-            root.resolve(), f"the base tree {label}", overlays=args.overlays, config=config
+            root.resolve(),
+            f"the base tree {label}",
+            overlays=args.overlays,
+            config=config,
+            entry_checks=False,
         )
         if resolved is None:
             raise Failure(f"the base tree {label} does not compile")
@@ -171,7 +183,11 @@ def base_tree(args, project):
     with tree_at_revision(project.root, args.base) as (root, sha):
         label = f"{args.base} ({sha})" if not sha.startswith(args.base) else args.base
         resolved = compile_tree(
-            root, f"the base revision {label}", overlays=args.overlays, config=config
+            root,
+            f"the base revision {label}",
+            overlays=args.overlays,
+            config=config,
+            entry_checks=False,
         )
         if resolved is None:
             raise Failure(f"machines/ at {label} does not compile")
