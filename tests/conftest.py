@@ -125,8 +125,15 @@ class Cycle:
     def __init__(self, previous: tuple[int, int], new: tuple[int, int], previous_date: str):
         self.previous = _text(previous)
         self.new = _text(new)
+        self.after = _text(release_after(new))  # the release opening it would skip
         self.previous_date = previous_date
         self.suffix = f"{previous[0]}_{previous[1]}"  # hw_compat_10_0
+
+    def day(self, days: int) -> str:
+        """The date `days` days after the previous release's."""
+        from datetime import date, timedelta
+
+        return (date.fromisoformat(self.previous_date) + timedelta(days=days)).isoformat()
 
 
 def date_open_release(root: Path) -> tuple[tuple[int, int], str]:
@@ -145,12 +152,24 @@ def date_open_release(root: Path) -> tuple[tuple[int, int], str]:
     return previous, day
 
 
+def release_after(version: tuple[int, int]) -> tuple[int, int]:
+    """The release QEMU numbers after `version`: X.0, X.1, X.2, then X+1.0."""
+    return (version[0], version[1] + 1) if version[1] < 2 else (version[0] + 1, 0)
+
+
+def next_cycle(root: Path) -> Cycle:
+    """The cycle a maintainer would open next in root: the open release, if
+    any, is dated first (see date_open_release); the new one is not opened
+    yet, for tests of `mtc new-version` itself."""
+    previous, day = date_open_release(root)
+    return Cycle(previous, release_after(previous), day)
+
+
 def open_next_release(root: Path, **kwargs) -> Cycle:
     """Open the release after the build's current one with `mtc new-version`,
     as a maintainer starting a cycle does (after dating the one in progress,
     if any: so the tests hold before and after a maintainer opens 10.1)."""
-    previous, day = date_open_release(root)
-    new = (previous[0], previous[1] + 1) if previous[1] < 2 else (previous[0] + 1, 0)
+    cycle = next_cycle(root)
     args = [f"--{k.replace('_', '-')}={v}" for k, v in kwargs.items()]
-    run_mtc("new-version", _text(new), "--root", str(root), *args, check=True)
-    return Cycle(previous, new, day)
+    run_mtc("new-version", cycle.new, "--root", str(root), *args, check=True)
+    return cycle

@@ -10,7 +10,7 @@ import subprocess
 import jsonschema
 import pytest
 
-from conftest import ROOT, run_mtc
+from conftest import ROOT, date_open_release, open_next_release, run_mtc
 
 RHEL = ROOT / "examples" / "overlay-rhel"
 UBUNTU = ROOT / "examples" / "overlay-ubuntu"
@@ -117,19 +117,20 @@ def rebase(tmp_path):
     return base, new
 
 
-def newest_release(root) -> tuple[str, str]:
+def newest_dated_release(root) -> tuple[str, str]:
+    """(X.Y, YYYY-MM-DD) of the newest release that is out: a planned one
+    (after `mtc new-version`) has no date yet."""
     releases = [
-        line.split()[1:4:2]
+        (words[1], words[3])
         for path in (root / "machines").rglob("*.mtc")
-        for line in path.read_text().splitlines()
-        if line.startswith("release ")
+        for words in (line.split() for line in path.read_text().splitlines())
+        if words[:1] == ["release"] and words[2:3] == ["date"]
     ]
-    version, day = max(releases, key=lambda r: tuple(int(p) for p in r[0].split(".")))
-    return version, day
+    return max(releases, key=lambda r: tuple(int(p) for p in r[0].split(".")))
 
 
 def abi_check(base, new, *extra):
-    _, day = newest_release(base)
+    _, day = newest_dated_release(base)
     return run_mtc(
         "abi-check",
         "--root",
@@ -176,19 +177,15 @@ def test_abi_neutral_rebase_passes(rebase):
     """Upstream opens the next release and pins a property the new release
     introduces in the previous release's set: no vendor type changes."""
     base, new = rebase
-    version, _ = newest_release(base)
-    major, minor = (int(p) for p in version.split("."))
-    result = run_mtc(
-        "new-version", f"{major}.{minor + 1}", "--root", str(new), "--date", "2099-01-01"
-    )
-    assert result.returncode == 0, result.stderr
+    date_open_release(base)  # upstream's release in progress, if any, is out
+    cycle = open_next_release(new, date="2099-01-01")
     hw = new / "machines" / "hw.mtc"
-    opened = f"compat hw {version} {{\n"
+    opened = f"compat hw {cycle.previous} {{\n"
     hw.write_text(
         hw.read_text().replace(opened, opened + '    virtio-net-pci.x-mtc-example = "off"\n', 1)
     )
     (new / "machines" / "registry" / "vendor-example-additions.mtc").write_text(
-        f"qom-type virtio-net-pci {{\n    x-mtc-example bool since {major}.{minor + 1}\n}}\n"
+        f"qom-type virtio-net-pci {{\n    x-mtc-example bool since {cycle.new}\n}}\n"
     )
     result = abi_check(base, new)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -212,7 +209,7 @@ def test_abi_check_base_revision_beneath_an_overlay(tmp_path):
     hw.write_text(
         hw.read_text().replace("compat hw 9.1 {\n", 'compat hw 9.1 {\n    e1000.init-vet = "off"\n')
     )
-    _, day = newest_release(tmp_path)
+    _, day = newest_dated_release(tmp_path)
     result = run_mtc(
         "abi-check", "--base", "HEAD", "--overlay", str(RHEL), "--as-of", day, cwd=tmp_path
     )

@@ -2,6 +2,9 @@
 
 Each test works on a git copy of the project: machines/ and generated/ copied
 to a scratch directory, committed, then edited by the command under test.
+The release opened is the one after the copy's current release (10.1 after
+10.0; once a maintainer has opened 10.1, the copy dates it first and 10.2 is
+opened), so the tests hold in the tree before and after each release.
 """
 
 import json
@@ -11,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_mtc
+from conftest import ROOT, Cycle, date_open_release, next_cycle, release_after, run_mtc
 
 GIT = ["git", "-c", "user.email=test@example.com", "-c", "user.name=test"]
 
@@ -26,6 +29,7 @@ def make_repo(root: Path) -> Path:
     for name in ("machines", "generated"):
         if (ROOT / name).exists():
             shutil.copytree(ROOT / name, root / name)
+    date_open_release(root)  # a release in progress is out before the next one opens
     run_mtc("build", "--root", str(root), check=True)  # generated/ as this tree builds it
     git(root, "init", "-q")
     git(root, "add", "-A")
@@ -38,14 +42,23 @@ def repo(tmp_path) -> Path:
     return make_repo(tmp_path / "project")
 
 
+@pytest.fixture
+def cycle(repo) -> Cycle:
+    """The release to open in repo: cycle.new after cycle.previous, the
+    copy's current release.  The tests date the new one cycle.day(126):
+    126 days after the previous one (2025-08-26 after 10.0)."""
+    return next_cycle(repo)
+
+
 def machines_json(root: Path, target: str) -> dict:
     data = json.loads((root / "generated" / "json" / f"{target}.json").read_text())
     return {m["name"]: m for m in data["machines"]}
 
 
-def test_new_version_gives_aliased_defaults_and_empty_sets(repo):
+def test_new_version_gives_aliased_defaults_and_empty_sets(repo, cycle):
+    p, n = cycle.previous, cycle.new
     before = {t: machines_json(repo, t) for t in ("x86_64", "i386")}
-    result = run_mtc("new-version", "10.1", "--date", "2025-08-26", cwd=repo)
+    result = run_mtc("new-version", n, "--date", cycle.day(126), cwd=repo)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "EDIT    machines/releases.mtc" in result.stdout
@@ -56,28 +69,30 @@ def test_new_version_gives_aliased_defaults_and_empty_sets(repo):
     assert build.stdout == ""
     for target in ("x86_64", "i386"):
         machines = machines_json(repo, target)
-        i440fx, q35 = machines["pc-i440fx-10.1"], machines["pc-q35-10.1"]
+        i440fx, q35 = machines[f"pc-i440fx-{n}"], machines[f"pc-q35-{n}"]
         assert i440fx["alias"] == "pc" and i440fx["is-default"] is True
         assert q35["alias"] == "q35" and q35["is-default"] is False
-        for name in ("pc-i440fx-10.0", "pc-q35-10.0"):
+        for family in ("pc-i440fx", "pc-q35"):
+            name = f"{family}-{p}"
             assert "alias" not in machines[name]
             assert machines[name]["is-default"] is False
-            assert machines[name]["parent"] == name.replace("10.0", "10.1")
-            # The new sets are empty: 10.0 keeps exactly its compat properties.
+            assert machines[name]["parent"] == f"{family}-{n}"
+            # The new sets are empty: the previous one keeps exactly its compat properties.
             assert machines[name]["compat-props"] == before[target][name]["compat-props"]
         assert [m for m in machines.values() if m["is-default"]] == [i440fx]
     text = (repo / "machines" / "hw.mtc").read_text()
-    assert "compat hw 10.0 {\n}\n" in text
-    assert "compat pc 10.0 {\n}\n" in (repo / "machines" / "x86" / "pc-compat.mtc").read_text()
+    assert f"compat hw {p} {{\n}}\n" in text
+    assert f"compat pc {p} {{\n}}\n" in (repo / "machines" / "x86" / "pc-compat.mtc").read_text()
     c_dir = repo / "generated" / "c"
     if c_dir.is_dir():  # the C backend: hw_compat_10_0[] and pc_compat_10_0[] exist, empty
-        c_text = "".join(p.read_text() for p in sorted(c_dir.iterdir()))
-        for name in ("hw_compat_10_0", "pc_compat_10_0"):
+        c_text = "".join(f.read_text() for f in sorted(c_dir.iterdir()))
+        for name in (f"hw_compat_{cycle.suffix}", f"pc_compat_{cycle.suffix}"):
             assert f"GlobalProperty {name}[] = {{}};" in c_text.replace(" \n", "\n"), name
 
 
-def test_new_version_edits_in_place_keeping_layout(repo):
-    result = run_mtc("new-version", "10.1", "--date", "2025-08-26", cwd=repo)
+def test_new_version_edits_in_place_keeping_layout(repo, cycle):
+    p, n, day = cycle.previous, cycle.new, cycle.day(126)
+    result = run_mtc("new-version", n, "--date", day, cwd=repo)
     assert result.returncode == 0, result.stderr
     diff = git(repo, "diff", "-U0", "--", "machines")
     added = [
@@ -91,53 +106,55 @@ def test_new_version_edits_in_place_keeping_layout(repo):
         if line.startswith("-") and not line.startswith("---")
     ]
     assert sorted(removed) == [
-        "machine pc-i440fx 10.0 { alias default }",
-        "machine pc-q35 10.0 { alias }",
-        "machine pseries 10.0 { alias default }",
-        "machine s390-ccw-virtio 10.0 { alias default }",
-        "machine virt 10.0 { alias }",
+        f"machine pc-i440fx {p} {{ alias default }}",
+        f"machine pc-q35 {p} {{ alias }}",
+        f"machine pseries {p} {{ alias default }}",
+        f"machine s390-ccw-virtio {p} {{ alias default }}",
+        f"machine virt {p} {{ alias }}",
     ]
     assert sorted(a for a in added if a) == sorted(
         [
-            "release 10.1 date 2025-08-26",
-            "compat hw 10.0 {",
+            f"release {n} date {day}",
+            f"compat hw {p} {{",
             "}",
-            "compat pc 10.0 {",
+            f"compat pc {p} {{",
             "}",
-            "machine pc-i440fx 10.1 { alias default }",
-            "machine pc-i440fx 10.0 { compat hw 10.0, pc 10.0 }",
-            "machine pc-q35 10.1 { alias }",
-            "machine pc-q35 10.0 { compat hw 10.0, pc 10.0 }",
-            "machine pseries 10.1 { alias default }",
-            "machine pseries 10.0 { compat hw 10.0 }",
-            "machine s390-ccw-virtio 10.1 { alias default }",
-            "machine s390-ccw-virtio 10.0 { compat hw 10.0 }",
-            "machine virt 10.1 { alias }",
-            "machine virt 10.0 { compat hw 10.0 }",
+            f"machine pc-i440fx {n} {{ alias default }}",
+            f"machine pc-i440fx {p} {{ compat hw {p}, pc {p} }}",
+            f"machine pc-q35 {n} {{ alias }}",
+            f"machine pc-q35 {p} {{ compat hw {p}, pc {p} }}",
+            f"machine pseries {n} {{ alias default }}",
+            f"machine pseries {p} {{ compat hw {p} }}",
+            f"machine s390-ccw-virtio {n} {{ alias default }}",
+            f"machine s390-ccw-virtio {p} {{ compat hw {p} }}",
+            f"machine virt {n} {{ alias }}",
+            f"machine virt {p} {{ compat hw {p} }}",
         ]
     )
     releases = (repo / "machines" / "releases.mtc").read_text()
-    assert "release 10.0 date 2025-04-22\nrelease 10.1 date 2025-08-26\n" in releases
+    assert f"release {p} date {cycle.previous_date}\nrelease {n} date {day}\n" in releases
     hw = (repo / "machines" / "hw.mtc").read_text()
-    assert hw.index("compat hw 10.0 {") < hw.index("compat hw 9.2 {")
+    # Newest first: the new set goes before every other.
+    assert hw.index(f"compat hw {p} {{") == hw.index("\ncompat hw ") + 1
 
 
-def test_abi_check_passes_after_new_version(repo):
-    run_mtc("new-version", "10.1", "--date", "2025-08-26", cwd=repo, check=True)
+def test_abi_check_passes_after_new_version(repo, cycle):
+    p, n = cycle.previous, cycle.new
+    run_mtc("new-version", n, "--date", cycle.day(126), cwd=repo, check=True)
     result = run_mtc("abi-check", "--base", "HEAD", cwd=repo)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 errors, 0 notes" in result.stdout
-    assert "pc-i440fx-10.1 [x86_64, i386]" in result.stdout  # new: not a subject
+    assert f"pc-i440fx-{n} [x86_64, i386]" in result.stdout  # new: not a subject
     report = json.loads(run_mtc("abi-check", "--base", "HEAD", "--json", cwd=repo).stdout)
     assert report["ok"] is True
     assert [f for f in report["findings"] if f["kind"] in ("property", "option")] == []
-    assert report["machines"]["new"]["x86_64"] == ["pc-i440fx-10.1", "pc-q35-10.1"]
+    assert report["machines"]["new"]["x86_64"] == [f"pc-i440fx-{n}", f"pc-q35-{n}"]
     moved = {(f["machine"], f["subject"]) for f in report["findings"] if f["target"] == "i386"}
-    assert ("pc-i440fx-10.0", "alias") in moved and ("pc-i440fx-10.0", "default") in moved
+    assert (f"pc-i440fx-{p}", "alias") in moved and (f"pc-i440fx-{p}", "default") in moved
 
 
-def test_changing_an_old_compat_value_fails_and_names_the_machines(repo):
-    run_mtc("new-version", "10.1", cwd=repo, check=True)  # planned, as in the cycle
+def test_changing_an_old_compat_value_fails_and_names_the_machines(repo, cycle):
+    run_mtc("new-version", cycle.new, cwd=repo, check=True)  # planned, as in the cycle
     hw = repo / "machines" / "hw.mtc"
     text = hw.read_text()
     old = 'virtio-blk-device.queue-size = "128"'
@@ -155,7 +172,9 @@ def test_changing_an_old_compat_value_fails_and_names_the_machines(repo):
     assert headlines[0].startswith("machines/hw.mtc:")
     assert 'virtio-blk-device.queue-size changed from "128" to "256"' in headlines[0]
     assert headlines[0].endswith("[-Wabi-changed]")
-    data = json.loads((ROOT / "generated" / "json" / "x86_64.json").read_text())
+    # The machine types of the copy's build (a dated 10.1 leaves out what
+    # QEMU 10.1 deletes).
+    data = json.loads((repo / "generated" / "json" / "x86_64.json").read_text())
     affected = {
         m["name"]
         for m in data["machines"]
@@ -174,16 +193,20 @@ def test_changing_an_old_compat_value_fails_and_names_the_machines(repo):
     assert len(result.stdout.splitlines()) < 40  # not one block per machine type
 
 
-def test_new_version_twice_and_bad_arguments_fail_cleanly(repo):
+def test_new_version_twice_and_bad_arguments_fail_cleanly(repo, cycle):
+    p, n, p_day = cycle.previous, cycle.new, cycle.previous_date
     cases = [
-        (["10.0"], "release 10.0 is open already"),
+        ([p], f"release {p} is open already"),
         (["9.2"], "not newer"),
-        (["10.2"], "QEMU's release after 10.0 is 10.1: 10.2 would skip it (--allow-skip"),
-        (["10.1.1"], "must look like X.Y"),
+        (
+            [cycle.after],
+            f"QEMU's release after {p} is {n}: {cycle.after} would skip it (--allow-skip",
+        ),
+        ([f"{n}.1"], "must look like X.Y"),
         (["ten"], "must look like X.Y"),
-        (["10.1", "--date", "2025-13-01"], "not a date"),
-        (["10.1", "--date", "26.08.2025"], "not a date"),
-        (["10.1", "--date", "2025-04-22"], "not after release 10.0 (2025-04-22)"),
+        ([n, "--date", "2025-13-01"], "not a date"),
+        ([n, "--date", "26.08.2025"], "not a date"),
+        ([n, "--date", p_day], f"not after release {p} ({p_day})"),
     ]
     for argv, message in cases:
         result = run_mtc("new-version", *argv, cwd=repo)
@@ -191,26 +214,27 @@ def test_new_version_twice_and_bad_arguments_fail_cleanly(repo):
         assert message in result.stderr, (argv, result.stderr)
         assert "Traceback" not in result.stderr
     assert git(repo, "status", "--porcelain") == ""  # nothing was touched
-    run_mtc("new-version", "10.1", "--date", "2025-08-26", cwd=repo, check=True)
-    again = run_mtc("new-version", "10.1", "--date", "2025-08-27", cwd=repo)
-    assert again.returncode == 2 and "release 10.1 is open already" in again.stderr
+    run_mtc("new-version", n, "--date", cycle.day(126), cwd=repo, check=True)
+    again = run_mtc("new-version", n, "--date", cycle.day(127), cwd=repo)
+    assert again.returncode == 2 and f"release {n} is open already" in again.stderr
 
 
-def test_new_version_refuses_a_broken_tree(repo):
+def test_new_version_refuses_a_broken_tree(repo, cycle):
     hw = repo / "machines" / "hw.mtc"
     hw.write_text(hw.read_text() + "\ncompat hw 9.9 {\n}\n")
-    result = run_mtc("new-version", "10.1", "--date", "2025-08-26", cwd=repo)
+    result = run_mtc("new-version", cycle.new, "--date", cycle.day(126), cwd=repo)
     assert result.returncode == 1
     assert "unknown release 9.9" in result.stderr
     assert "Traceback" not in result.stderr
     assert git(repo, "status", "--porcelain", "--", "generated") == ""
 
 
-def test_dry_run_prints_the_edit_and_changes_nothing(repo):
-    result = run_mtc("new-version", "10.1", "--date", "2025-08-26", "--dry-run", cwd=repo)
+def test_dry_run_prints_the_edit_and_changes_nothing(repo, cycle):
+    p, n = cycle.previous, cycle.new
+    result = run_mtc("new-version", n, "--date", cycle.day(126), "--dry-run", cwd=repo)
     assert result.returncode == 0, result.stderr
-    assert "+machine pc-q35 10.1 { alias }" in result.stdout
-    assert "-machine pc-q35 10.0 { alias }" in result.stdout
+    assert f"+machine pc-q35 {n} {{ alias }}" in result.stdout
+    assert f"-machine pc-q35 {p} {{ alias }}" in result.stdout
     assert git(repo, "status", "--porcelain") == ""
 
 
@@ -290,32 +314,38 @@ def test_multi_line_machine_keeps_comments_and_other_statements(tmp_path):
     assert machines["virt-9.3"]["alias"] == "virt"
 
 
-def test_pins_added_during_the_development_cycle(repo):
+def test_pins_added_during_the_development_cycle(repo, cycle):
     """After 'new-version 10.1' is committed, hw_compat_10_0 collects the old
     defaults of what 10.1 changes.  Until 10.1 is out, that keeps pc-10.0 and
     older as they were (info); once it is out, the same edit is an error."""
-    run_mtc("new-version", "10.1", "--date", "2025-08-26", cwd=repo, check=True)
-    git(repo, "commit", "-qam", "open 10.1")
+    p, n, day = cycle.previous, cycle.new, cycle.day(126)
+    during_day, after_day = cycle.day(40), cycle.day(132)  # 2025-06-01, 2025-09-01 for 10.1
+    run_mtc("new-version", n, "--date", day, cwd=repo, check=True)
+    git(repo, "commit", "-qam", f"open {n}")
     hw = repo / "machines" / "hw.mtc"
     hw.write_text(
         hw.read_text().replace(
-            "compat hw 10.0 {\n}", 'compat hw 10.0 {\n    virtio-net-device.mq = "off"\n}'
+            f"compat hw {p} {{\n}}", f'compat hw {p} {{\n    virtio-net-device.mq = "off"\n}}'
         )
     )
-    during = run_mtc("abi-check", "--base", "HEAD", "--as-of", "2025-06-01", "--json", cwd=repo)
+    during = run_mtc("abi-check", "--base", "HEAD", "--as-of", during_day, "--json", cwd=repo)
     assert during.returncode == 0, during.stdout[-2000:] + during.stderr
     report = json.loads(during.stdout)
-    assert report["base-released"] == "10.0"
+    assert report["base-released"] == p
     pins = {f["machine"] for f in report["findings"] if f["subject"] == "virtio-net-device.mq"}
     # Dated 10.1 is the build's release: QEMU 10.1 leaves out the machine types
-    # due for deletion (4.1 and older), so pc-q35-4.2 is the oldest subject.
-    assert "pc-i440fx-10.0" in pins and "pc-q35-4.2" in pins and "pc-q35-4.1" not in pins
-    assert "pc-i440fx-10.1" not in pins
+    # due for deletion (6 years: 4.1 and older), so pc-q35-4.2 is the oldest subject.
+    major, minor = (int(x) for x in n.split("."))
+    gone = (major - 6, minor)
+    oldest = "{}.{}".format(*release_after(gone))
+    assert f"pc-i440fx-{p}" in pins and f"pc-q35-{oldest}" in pins
+    assert f"pc-q35-{gone[0]}.{gone[1]}" not in pins
+    assert f"pc-i440fx-{n}" not in pins
     assert {f["severity"] for f in report["findings"]} == {"info"}
-    assert ["pc-i440fx-10.1", "release 10.1 (dated 2025-08-26) is not out as of 2025-06-01"] in [
+    assert [f"pc-i440fx-{n}", f"release {n} (dated {day}) is not out as of {during_day}"] in [
         [item["name"], item["why"]] for item in report["machines"]["not-subjects"]["x86_64"]
     ]
-    after = run_mtc("abi-check", "--base", "HEAD", "--as-of", "2025-09-01", cwd=repo)
+    after = run_mtc("abi-check", "--base", "HEAD", "--as-of", after_day, cwd=repo)
     assert after.returncode == 1
     assert (
         'error: virtio-net-device.mq now set to "off" for released machine types: the '
