@@ -264,3 +264,26 @@ def test_build_at_writes_an_earlier_release_only_elsewhere(tmp_path):
     assert (newest["alias"], newest["is-default"], newest["compat-props"]) == ("pc", True, [])
     assert not (tmp_path / ".mtc-manifest").exists()
     assert run_mtc("check", "--root", str(ROOT)).returncode == 0
+
+
+def test_diff_and_explain_leave_checking_entries_to_build(project_copy):
+    """diff and explain read the registries (for defaults) but do not check
+    compat entries against them: an entry no registry knows is build's and
+    check's to report."""
+    hw = project_copy / "machines" / "hw.mtc"
+    hw.write_text(
+        hw.read_text().replace(
+            "compat hw 9.2 {", 'compat hw 9.2 {\n    virtio-net-pci.x-no-such-property = "on"', 1
+        )
+    )
+    built = run_mtc("build", "--root", str(project_copy))
+    assert built.returncode == 1
+    assert "x-no-such-property" in built.stderr
+    explained = run_mtc(
+        "explain", "pc-q35-8.2", "virtio-iommu-pci.aw-bits", "--root", str(project_copy)
+    )
+    assert explained.returncode == 0, explained.stderr
+    assert "aw-bits" in explained.stdout
+    diffed = run_mtc("diff", "pc-q35-9.2", "pc-q35-10.0", "--root", str(project_copy))
+    assert diffed.returncode == 0, diffed.stderr
+    assert "x-no-such-property" in diffed.stdout

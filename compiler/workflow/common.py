@@ -92,13 +92,16 @@ def compile_tree(
     return resolved
 
 
-def load_current(args):
-    """(project, resolved) for the working tree, or Failure."""
+def load_current(args, entry_checks: bool = True):
+    """(project, resolved) for the working tree, or Failure.  A query that
+    only reads (diff, explain) passes entry_checks=False: checking compat
+    entries against the registries is build's and check's, as list and show
+    leave it."""
     from ..cli import project_for
 
     project = project_for(args)
     # Like mtc's other queries: warnings are build's and check's to show.
-    resolved = compile_tree(project.root, "", args)
+    resolved = compile_tree(project.root, "", args, entry_checks=entry_checks)
     if resolved is None:
         raise Failure("errors found in machines/")
     return project, resolved

@@ -280,7 +280,7 @@ def run(args) -> int:
     names = list(args.machines)
     table = args.all or args.format is not None or len(names) > 2
     try:
-        project, current = common.load_current(args)
+        project, current = common.load_current(args, entry_checks=False)
         current = common.view_at(current, args.at)
         if table:
             if args.base is not None or args.base_dir is not None:

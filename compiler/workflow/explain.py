@@ -159,7 +159,7 @@ def add_parser(subparsers, common_parser) -> None:
 
 def run(args) -> int:
     try:
-        _, resolved = common.load_current(args)
+        _, resolved = common.load_current(args, entry_checks=False)
     except common.Failure as exc:
         print(f"mtc {NAME}: error: {exc}", file=sys.stderr)
         return 1
