@@ -289,7 +289,8 @@ class Reader:
 
     def body(self, function: Function, node, outer) -> None:
         pending: list[str] = []
-        last: Stmt | None = None
+        last: Stmt | None = None  # the last statement, ending on last_row
+        last_row = -1
         for child, cond in walk_conditional(self.cfile, node.named_children, outer):
             if child.type == "comment":
                 text = comment_text(self.text(child))
