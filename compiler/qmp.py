@@ -30,6 +30,11 @@ ARGS = ["-machine", "none", "-accel", "tcg", "-nodefaults", "-no-user-config"]
 ARGS += ["-display", "none", "-S"]
 START_TIMEOUT = 30.0  # seconds until the QMP socket must exist
 COMMAND_TIMEOUT = 120.0  # seconds QEMU may take to answer one command
+# The greeting and qmp_capabilities take milliseconds.  Rarely a QEMU hangs
+# there (seen with qemu-system-s390x 10.0.2 under load): it is killed and a
+# fresh one started, once.
+HANDSHAKE_TIMEOUT = 20.0
+HANDSHAKE_TRIES = 2
 
 
 class QemuError(Exception):
@@ -39,9 +44,10 @@ class QemuError(Exception):
 class QemuGone(QemuError):
     """QEMU exited (or crashed, or stopped answering) while being asked."""
 
-    def __init__(self, message: str, how: str):
+    def __init__(self, message: str, how: str, hung: bool = False):
         super().__init__(message)
         self.how = how  # "killed by SIGABRT", "exit status 1", "no answer in 120 s"
+        self.hung = hung  # it stopped answering (and was killed), rather than exited
 
 
 class QmpError(QemuError):
@@ -108,12 +114,18 @@ class Qemu:
         return cls(binary).__enter__()
 
     def __enter__(self) -> "Qemu":
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
+        for attempt in range(1, HANDSHAKE_TRIES + 1):
+            try:
+                self.start()
+                return self
+            except QemuGone as exc:
+                self.close()
+                if not exc.hung or attempt == HANDSHAKE_TRIES:
+                    raise
+            except BaseException:
+                self.close()
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def __exit__(self, *exc) -> None:
         self.close()
@@ -138,13 +150,14 @@ class Qemu:
         finally:
             stderr.close()
         self._sock = self._connect(sock_path)
-        self._sock.settimeout(self.command_timeout)
+        self._sock.settimeout(min(HANDSHAKE_TIMEOUT, self.command_timeout))
         self._reader = self._sock.makefile("rb")
         greeting = self._read("the QMP greeting")
         self.version = _version(greeting)
         if self.version is None:
             raise QemuError(f"{self.binary} does not greet like QEMU's QMP: {_short(greeting)}")
         self.command("qmp_capabilities")
+        self._sock.settimeout(self.command_timeout)
 
     def _connect(self, sock_path: str) -> socket.socket:
         """Connect once QEMU listens: the socket file appears when QEMU binds
@@ -162,7 +175,7 @@ class Qemu:
                     sock.close()
             if time.monotonic() > deadline:
                 raise self._gone(
-                    f"accepted no QMP connection within {START_TIMEOUT:.0f} s", kill=True
+                    f"accepted no QMP connection within {START_TIMEOUT:.0f} s", kill=True, hung=True
                 )
             time.sleep(0.02)
 
@@ -235,10 +248,13 @@ class Qemu:
             try:
                 line = self._reader.readline() if self._reader is not None else b""
             except socket.timeout:
+                waited = self._sock.gettimeout() if self._sock is not None else None
+                waited = self.command_timeout if waited is None else waited
                 raise self._gone(
-                    f"did not answer {what} within {self.command_timeout:.0f} s",
+                    f"did not answer {what} within {waited:.0f} s",
                     kill=True,
-                    how=f"no answer in {self.command_timeout:.0f} s",
+                    how=f"no answer in {waited:.0f} s",
+                    hung=True,
                 ) from None
             except OSError:
                 line = b""
@@ -251,7 +267,9 @@ class Qemu:
             if isinstance(message, dict) and "event" not in message:
                 return message
 
-    def _gone(self, what: str, kill: bool = False, how: str | None = None) -> QemuGone:
+    def _gone(
+        self, what: str, kill: bool = False, how: str | None = None, hung: bool = False
+    ) -> QemuGone:
         """QemuGone saying how QEMU ended and its last line of stderr."""
         process = self._process
         if process is not None and kill and process.poll() is None:
@@ -269,7 +287,7 @@ class Qemu:
         last = self._stderr_tail()
         if last:
             message += f": {last}"
-        return QemuGone(message, how)
+        return QemuGone(message, how, hung)
 
     def _stderr_tail(self) -> str:
         if self._dir is None:
