@@ -32,13 +32,12 @@ START_TIMEOUT = 30.0  # seconds until the QMP socket must exist
 COMMAND_TIMEOUT = 120.0  # seconds QEMU may take to answer one command
 # The greeting and qmp_capabilities take milliseconds, but QEMU 10.0.2 is not
 # always well there (qemu-system-s390x, about 1 start in 300): it may greet
-# twice (its monitor was reset: the command sent in between is lost), hang,
-# or crash.  A second greeting is answered with qmp_capabilities again; a
-# QEMU that hangs or is killed by a signal in the handshake is replaced by a
-# fresh one, once.  One that exits with a status is not: that is an answer.
+# twice, hang, or crash.  A repeated greeting is skipped, and every command
+# carries an id its answer must match; a QEMU that hangs or is killed by a
+# signal in the handshake is replaced by a fresh one, once.  One that exits
+# with a status is not: that is an answer.
 HANDSHAKE_TIMEOUT = 20.0
 HANDSHAKE_TRIES = 2
-GREETINGS = 3  # greetings one handshake accepts
 
 
 class QemuError(Exception):
@@ -112,6 +111,7 @@ class Qemu:
         self._process: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
         self._reader = None
+        self._last_id = 0  # of the last command sent
 
     @classmethod
     def launch(cls, binary: str) -> "Qemu":
@@ -161,23 +161,8 @@ class Qemu:
         self.version = _version(greeting)
         if self.version is None:
             raise QemuError(f"{self.binary} does not greet like QEMU's QMP: {_short(greeting)}")
-        self._negotiate()
+        self.command("qmp_capabilities")
         self._sock.settimeout(self.command_timeout)
-
-    def _negotiate(self) -> None:
-        """qmp_capabilities, again after each repeated greeting."""
-        for _ in range(GREETINGS):
-            try:
-                self._send({"execute": "qmp_capabilities"})
-            except OSError:
-                raise self._gone("was gone when sent qmp_capabilities") from None
-            reply = self._read("qmp_capabilities")
-            if "QMP" not in reply:
-                break
-        if "error" in reply or "return" not in reply:
-            raise QemuError(
-                f"{self.binary}: unexpected answer to qmp_capabilities: {_short(reply)}"
-            )
 
     def _connect(self, sock_path: str) -> socket.socket:
         """Connect once QEMU listens: the socket file appears when QEMU binds
@@ -243,14 +228,15 @@ class Qemu:
     def command(self, name: str, **arguments):
         """The command's "return" value; QmpError if QEMU refuses it,
         QemuGone if QEMU dies or does not answer."""
-        message: dict = {"execute": name}
+        self._last_id += 1
+        message: dict = {"execute": name, "id": self._last_id}
         if arguments:
             message["arguments"] = arguments
         try:
             self._send(message)
         except OSError:
             raise self._gone(f"was gone when sent {name}") from None
-        reply = self._read(name)
+        reply = self._read(name, self._last_id)
         if "error" in reply:
             error = reply["error"] if isinstance(reply["error"], dict) else {}
             raise QmpError(name, str(error.get("class", "")), str(error.get("desc", reply)))
@@ -262,8 +248,10 @@ class Qemu:
         assert self._sock is not None
         self._sock.sendall(json.dumps(message).encode() + b"\n")
 
-    def _read(self, what: str) -> dict:
-        """The next message that is not an event."""
+    def _read(self, what: str, answering: int | None = None) -> dict:
+        """The next message that is not an event; with `answering`, the
+        answer to the command of that id (a repeated greeting or a stray
+        answer is skipped)."""
         while True:
             try:
                 line = self._reader.readline() if self._reader is not None else b""
@@ -284,7 +272,9 @@ class Qemu:
                 message = json.loads(line)
             except ValueError:
                 raise QemuError(f"{self.binary}: not QMP: {_short(line)}") from None
-            if isinstance(message, dict) and "event" not in message:
+            if not isinstance(message, dict) or "event" in message:
+                continue
+            if answering is None or message.get("id") == answering:
                 return message
 
     def _gone(
