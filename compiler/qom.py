@@ -214,13 +214,15 @@ class Registry:
         self.release = release
         self.target = target  # None: a format-1 file, for whichever target uses it
         self.source: dict = dict(source or {})  # where the dump came from
-        self._children: dict[str, list[str]] | None = None
-        # type -> ancestors(type), (type, concrete only) -> descendants:
-        # a declared type empties them, as it does _children.
-        self._ancestry: dict[str, list[str]] = {}
-        self._below: dict[tuple[str, bool], list[str]] = {}
+        self._forget_hierarchy()
         for qtype in (types or {}).values():
             self.types.put(qtype)
+
+    def _forget_hierarchy(self) -> None:
+        """Empty what is derived from the parent links (a type was added)."""
+        self._children: dict[str, list[str]] | None = None
+        self._ancestry: dict[str, list[str]] = {}  # type -> ancestors(type)
+        self._below: dict[tuple[str, bool], list[str]] = {}  # -> descendants()
 
     # -- reading and writing --
 
@@ -419,9 +421,7 @@ class Registry:
             raise QomError(f"parent {_q(parent)} of QOM type {_q(name)} is not known")
         qtype = QomType(name, parent, abstract, {}, since)
         self.types.put(qtype)
-        self._children = None
-        self._ancestry = {}
-        self._below = {}
+        self._forget_hierarchy()
         return qtype
 
     def add_property(
