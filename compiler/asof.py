@@ -28,8 +28,8 @@ diff and explain print it.
 
 from __future__ import annotations
 
-from dataclasses import replace
 
+from .records import replace
 from . import resolve
 from .model import Corpus, Machine
 from .versions import Version

@@ -7,10 +7,10 @@ by name; one without (a syntax error, an unknown release) is always an error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Check:
     """A named check: its default severity and what it finds."""
 

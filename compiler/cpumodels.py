@@ -27,9 +27,9 @@ backend asks machine_cpu_c_lines() for a machine's own C statements.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from .records import field, record
 from . import guards, numbers
 from .diagnostics import Location
 from .model import (
@@ -52,7 +52,7 @@ SET_KINDS = ("base", "default", "full")
 # ---- the cumulative sets -------------------------------------------------------
 
 
-@dataclass(repr=False, eq=False)
+@record(eq=False)
 class FeatureSets:
     """Everything about one CpuModels block that does not depend on a machine."""
 
@@ -302,7 +302,7 @@ class InstanceValue(NamedTuple):
     location: Location
 
 
-@dataclass(repr=False, eq=False)
+@record(eq=False)
 class MachineCpuModels:
     """A machine's effective CPU-model defaults, after every instance option
     of its chain ran (newest first)."""
@@ -315,7 +315,7 @@ class MachineCpuModels:
     info: "TargetCpuModels | None" = None  # the target's CPU models
 
 
-@dataclass(repr=False, eq=False)
+@record(eq=False)
 class TargetCpuModels:
     """The CPU models one target's binary registers."""
 

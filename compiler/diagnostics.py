@@ -8,9 +8,9 @@ machines/hw.mtc:12:5: error: unknown compat set 'hw 7.3'
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from .records import field, record
 from .checklist import CHECKS
 
 MAX_SHOWN = 120  # columns of source shown under a diagnostic
@@ -31,7 +31,7 @@ class Location(NamedTuple):
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Diagnostic:
     """One error, warning or note, at a source location."""
 
@@ -74,7 +74,7 @@ def paint(text: str, what: str, color: bool) -> str:
     return f"\033[{COLORS[what]}m\033[K{text}\033[m\033[K" if color else text
 
 
-@dataclass
+@record
 class Diagnostics:
     """Collects every diagnostic of a run so they can be reported together."""
 

@@ -1,4 +1,4 @@
-"""The source model: what machines/ says, as typed dataclasses with locations.
+"""The source model: what machines/ says, as typed records with locations.
 
 Built from the syntax tree by builder.py, checked by checks.py and turned into
 effective machines by resolve.py.  Nothing here knows about any backend.
@@ -8,26 +8,10 @@ from __future__ import annotations
 
 import re
 
-from dataclasses import dataclass, field, fields
 
+from .records import field, record
 from .diagnostics import Location
 from .versions import Version
-
-
-def _record_repr(self) -> str:
-    shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
-    return f"{type(self).__name__}({shown})"
-
-
-def record(cls):
-    """@dataclass for the model's records: compared by identity, with one
-    __repr__ for all.  Generating __eq__ and __repr__ for each of forty-odd
-    classes cost every run of mtc several ms, and nothing compares two model
-    objects field by field (frozen value types such as Guard keep theirs)."""
-    cls = dataclass(cls, repr=False, eq=False)
-    cls.__repr__ = _record_repr
-    return cls
-
 
 # ---- guards ----------------------------------------------------------------
 # A guard is a condition on the build (config.CONFIG_X, target) or on the host
@@ -38,7 +22,7 @@ BUILD_ATOMS = ("config", "target")
 HOST_ATOMS = ("os", "kernel", "accel", "feature")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Guard:
     """kind: and, or, not (args), or an atom: config, target, os, kernel,
     accel, feature (value; compare for kernel)."""
@@ -88,7 +72,7 @@ class Guard:
         }[self.kind]
 
 
-@record
+@record(eq=False)
 class Feature:
     """A host feature a platform may have and a guard may test."""
 
@@ -97,7 +81,7 @@ class Feature:
     location: Location
 
 
-@record
+@record(eq=False)
 class ConfigSymbol:
     """A build-time switch (Kconfig symbol) and its value in the default build."""
 
@@ -107,7 +91,7 @@ class ConfigSymbol:
     description: str = ""
 
 
-@record
+@record(eq=False)
 class Platform:
     """A named host profile: OS, kernel, accelerators (the first is the one a
     guest runs with) and host features."""
@@ -141,7 +125,7 @@ class Platform:
         return facts
 
 
-@record
+@record(eq=False)
 class HostFacts:
     """What a platform amounts to once its `extends` chain is applied."""
 
@@ -152,7 +136,7 @@ class HostFacts:
     features: set[str] = field(default_factory=set)
 
 
-@record
+@record(eq=False)
 class HostProperty:
     """driver.property whose guest-visible value needs a host feature."""
 
@@ -165,7 +149,7 @@ class HostProperty:
     acknowledged: str | None = None
 
 
-@record
+@record(eq=False)
 class GuestInvisible:
     """driver.property a maintainer states no guest can see: the ABI gate
     asks for no compat pin when it is new or its default changes."""
@@ -176,7 +160,7 @@ class GuestInvisible:
     location: Location
 
 
-@record
+@record(eq=False)
 class Release:
     """A QEMU release: its version, and the date of X.Y.0 (None while planned)."""
 
@@ -198,7 +182,7 @@ def expand_macros(text: str, defines: dict[str, str]) -> str:
     return MACRO_RE.sub(lambda m: defines.get(m.group(1), m.group(0)), text)
 
 
-@record
+@record(eq=False)
 class Target:
     """One QEMU system emulator binary (qemu-system-x86_64, ...)."""
 
@@ -211,7 +195,7 @@ class Target:
     defines: dict[str, str] = field(default_factory=dict)
 
 
-@record
+@record(eq=False)
 class Const:
     """A named integer constant (`const NAME = N`)."""
 
@@ -220,7 +204,7 @@ class Const:
     location: Location
 
 
-@record
+@record(eq=False)
 class OptionDecl:
     """A machine-class field that changes with the version, e.g. max-cpus."""
 
@@ -234,7 +218,7 @@ class OptionDecl:
     c_location: Location | None = None  # where c "lvalue" is written
 
 
-@record
+@record(eq=False)
 class Value:
     """An option value as written: kind is string, int, size, bool, macro or typeref."""
 
@@ -243,7 +227,7 @@ class Value:
     location: Location
 
 
-@record
+@record(eq=False)
 class OptionAssign:
     """One `option NAME = VALUE` in a family or machine."""
 
@@ -255,7 +239,7 @@ class OptionAssign:
     comment_above: bool = False
 
 
-@record
+@record(eq=False)
 class Define:
     """define NAME "value": a C macro with one expansion in every target."""
 
@@ -264,7 +248,7 @@ class Define:
     location: Location
 
 
-@record
+@record(eq=False)
 class CompatEntry:
     """One compat property, `driver.property = "value"`, of a compat set."""
 
@@ -284,7 +268,7 @@ class CompatEntry:
     c_property: str | None = None
 
 
-@record
+@record(eq=False)
 class CompatSet:
     """hw_compat_7_2 is CompatSet(scope="hw", version=7.2); a family-wide set
     such as pc_q35_compat_defaults has a scope name and no version."""
@@ -309,7 +293,7 @@ class CompatSet:
         return self.scope if self.version is None else f"{self.scope} {self.version}"
 
 
-@record
+@record(eq=False)
 class SetRef:
     """A machine's or family's reference to a compat set by scope and version."""
 
@@ -326,7 +310,7 @@ class SetRef:
         return self.scope if self.version is None else f"{self.scope} {self.version}"
 
 
-@record
+@record(eq=False)
 class Family:
     """A chain of versioned machine types (pc-q35, virt) and the facts they share."""
 
@@ -356,7 +340,7 @@ class Family:
         return chain[::-1]
 
 
-@record
+@record(eq=False)
 class Deprecation:
     """An explicit `deprecated "reason"` on a machine, with the release it starts at."""
 
@@ -365,7 +349,7 @@ class Deprecation:
     location: Location
 
 
-@record
+@record(eq=False)
 class Machine:
     """One machine type of a family: `machine FAMILY X.Y { ... }`."""
 
@@ -408,7 +392,7 @@ class Machine:
         return chain[::-1]
 
 
-@record
+@record(eq=False)
 class Lifecycle:
     """QEMU 9.1+'s automatic policy (include/hw/boards.h MACHINE_VER_*)."""
 
@@ -429,7 +413,7 @@ class Lifecycle:
         return self.enforce_since is None or at.release >= self.enforce_since.release
 
 
-@record
+@record(eq=False)
 class QomPropertyDecl:
     """A QOM property declared by hand in a `qom-type` block."""
 
@@ -440,7 +424,7 @@ class QomPropertyDecl:
     since: Version | None = None
 
 
-@record
+@record(eq=False)
 class QomTypeDecl:
     """A QOM type or properties the imported registry does not know."""
 
@@ -459,7 +443,7 @@ class QomTypeDecl:
 # spelled, where a scope's sets live, which header declares a name.
 
 
-@record
+@record(eq=False)
 class CHeader:
     """c-header "hw/pci/pci.h" { TYPE_PCI_DEVICE }: where C finds names.
     `header` is a quoted path, a <system> path, or a macro (CONFIG_DEVICES)."""
@@ -470,7 +454,7 @@ class CHeader:
     macro: bool = False  # #include CONFIG_DEVICES rather than a path
 
 
-@record
+@record(eq=False)
 class CTypeName:
     """c-type-name X86_CPU_TYPE_NAME "-${TYPE_X86_CPU}": a typename value
     MODEL<suffix> is written MACRO("MODEL")."""
@@ -480,7 +464,7 @@ class CTypeName:
     location: Location
 
 
-@record
+@record(eq=False)
 class CPlacement:
     """A generated file and the QEMU file whose part it replaces."""
 
@@ -489,7 +473,7 @@ class CPlacement:
     location: Location
 
 
-@record
+@record(eq=False)
 class CScope:
     """Where the versioned sets of one scope live in QEMU."""
 
@@ -501,7 +485,7 @@ class CScope:
     trailing_comma: bool = False  # { A, "b", "c", } as s390-virtio-ccw.c writes them
 
 
-@record
+@record(eq=False)
 class CSplit:
     """The machines of `family` from `version` down go to a second file."""
 
@@ -511,7 +495,7 @@ class CSplit:
     location: Location
 
 
-@record
+@record(eq=False)
 class CFile:
     """c-file: one generated machines file."""
 
@@ -523,7 +507,7 @@ class CFile:
     split: CSplit | None = None
 
 
-@record
+@record(eq=False)
 class CDefine:
     """A DEFINE line template: kind "" (a plain version), "latest" (the
     newest, with what the macro sets: alias, default) or "bugfix" (X.Y.Z)."""
@@ -534,7 +518,7 @@ class CDefine:
     location: Location
 
 
-@record
+@record(eq=False)
 class CFunction:
     """How a family's versioned options functions are named and called in C."""
 
@@ -543,7 +527,7 @@ class CFunction:
     location: Location
 
 
-@record
+@record(eq=False)
 class CFamily:
     """c-family: how QEMU writes one family's machines."""
 
@@ -565,7 +549,7 @@ class CFamily:
     machine_comment: bool = False
 
 
-@record
+@record(eq=False)
 class Corpus:
     """Everything machines/ declares."""
 
@@ -624,9 +608,7 @@ class Corpus:
 # definitions (s390_cpu_defs[]), what each generation/GA level adds to the
 # base, default and full sets (gen-features.c), the deprecated features and the
 # cumulative lists of the 'qemu' model.  compiler/cpumodels.py computes the
-# cumulative sets and each machine's effective CPU-model defaults.  The classes
-# skip the generated __repr__/__eq__: nothing compares them, and each costs
-# import time on every build.
+# cumulative sets and each machine's effective CPU-model defaults.
 
 GenGa = tuple[int, int]  # (generation, GA level): gen16.1 is (16, 1)
 
@@ -635,7 +617,7 @@ def gen_ga_text(level: GenGa) -> str:
     return f"gen{level[0]}.{level[1]}"
 
 
-@record
+@record(eq=False)
 class CpuFeature:
     """An s390x CPU feature: its QOM property and S390_FEAT_ enum."""
 
@@ -647,7 +629,7 @@ class CpuFeature:
     deprecated: bool = False  # set by checks.py from the 'deprecated' list
 
 
-@record
+@record(eq=False)
 class CpuGroup:
     """An s390x CPU feature group: its QOM property and S390_FEAT_GROUP_ enum."""
 
@@ -658,7 +640,7 @@ class CpuGroup:
     location: Location
 
 
-@record
+@record(eq=False)
 class CpuDefinition:
     """An s390x CPU model definition (type, generation, features)."""
 
@@ -680,7 +662,7 @@ class CpuDefinition:
         return self.level[1]
 
 
-@record
+@record(eq=False)
 class CpuGaLevel:
     """base_/default_/full_GEN<g>_GA<a>[]: what one GA level adds, and what it
     clears from the sets of the levels before it (gen15 drops csske, bpb)."""
@@ -691,7 +673,7 @@ class CpuGaLevel:
     clears: dict[str, list[tuple[str, Location]]] = field(default_factory=dict)
 
 
-@record
+@record(eq=False)
 class CpuQemuList:
     """qemu_<V>[]: what S390_FEAT_LIST_QEMU_<V> adds to the lists before it."""
 
@@ -700,7 +682,7 @@ class CpuQemuList:
     location: Location
 
 
-@record
+@record(eq=False)
 class CpuModels:
     """A target's s390x CPU-model facts: features, groups, definitions."""
 
@@ -718,7 +700,7 @@ class CpuModels:
     host_model: tuple[str, str, Location] | None = None
 
 
-@record
+@record(eq=False)
 class CpuFeatOff:
     """cpu-featoff / cpu-group-featoff: clear features (or whole groups) from
     the default set of every definition of that generation/GA or newer."""
@@ -731,7 +713,7 @@ class CpuFeatOff:
     comment_above: bool = False
 
 
-@record
+@record(eq=False)
 class CpuQemuModelSet:
     """cpu-qemu-model: rebase the 'qemu' model (s390_set_qemu_cpu_model)."""
 
@@ -743,7 +725,7 @@ class CpuQemuModelSet:
     comment_above: bool = False
 
 
-@record
+@record(eq=False)
 class InstanceGlobal:
     """A C global a machine's instance options may set, and its default."""
 
@@ -754,7 +736,7 @@ class InstanceGlobal:
     description: str = ""
 
 
-@record
+@record(eq=False)
 class InstanceSet:
     """An assignment a machine's instance options make to a C global."""
 

@@ -17,7 +17,8 @@ input can reach int()'s limit on digits.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from .records import record
 
 _DECIMAL_RE = re.compile(r"0|[1-9][0-9]*")
 _HEX_RE = re.compile(r"0x([0-9a-fA-F]+)")
@@ -33,7 +34,7 @@ class NumberError(ValueError):
     """A literal that is not one of the documented spellings, or out of range."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Range:
     """The integers a kind of number may take, for messages."""
 

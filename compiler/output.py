@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from .records import field, record
 from .files import OutputError, OutputTree, atomic_write, is_temp
 
 MANIFEST = ".mtc-manifest"
@@ -44,7 +44,7 @@ _JOURNAL_HEADER = (
 )
 
 
-@dataclass
+@record
 class WriteResult:
     """What writing the outputs did: files written and removed."""
 

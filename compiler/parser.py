@@ -15,9 +15,9 @@ from __future__ import annotations
 import os
 import re
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from .records import field, record
 from . import lalr
 from .diagnostics import Diagnostics, Location
 from .lalr import Token, Tree
@@ -74,7 +74,7 @@ LARK_OPTIONS = dict(
 )
 
 
-@dataclass
+@record
 class ParsedFile:
     """One source file's parse tree, with its comments."""
 

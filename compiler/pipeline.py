@@ -11,9 +11,9 @@ stage that found errors, so later stages only ever see a consistent model.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from .records import field, record
 from . import builder, cchecks, checks, guards, overlay, parser, platforms, qomcheck, resolve
 from .backends import merge_outputs
 from .diagnostics import Diagnostics
@@ -33,7 +33,7 @@ class ConfigError(ValueError):
     """--config names a build option machines/ does not declare."""
 
 
-@dataclass
+@record
 class Project:
     """A project: its root, machines/ below it, and any overlays."""
 

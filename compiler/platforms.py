@@ -19,8 +19,8 @@ visible() and migrate() answer "what does the guest see on this host" and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
+from .records import record
 from . import guards, qom
 from .diagnostics import Diagnostics
 from .model import Corpus, HostFacts, HostProperty
@@ -28,7 +28,7 @@ from .resolve import Resolved, ResolvedMachine, expand_driver
 from .versions import Version
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Seen:
     """What a guest sees for one driver.property on one host, and why."""
 
@@ -36,7 +36,7 @@ class Seen:
     why: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Difference:
     """A guest-visible value that differs between two hosts."""
 

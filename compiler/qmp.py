@@ -23,8 +23,9 @@ import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
+
+from .records import record
 
 ARGS = ["-machine", "none", "-accel", "tcg", "-nodefaults", "-no-user-config"]
 ARGS += ["-display", "none", "-S"]
@@ -64,7 +65,7 @@ class QmpError(QemuError):
         self.desc = desc
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class QemuVersion:
     """What the QMP greeting says: 10.0.2, package "Debian 1:10.0.2+ds-2"."""
 

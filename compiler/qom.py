@@ -29,11 +29,12 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 # Property values are parsed by qomvalues; these are re-exported for the
 # modules that ask the registry's module about values.
+
+from .records import field, record, replace
 from .qomvalues import (  # noqa: F401
     QAPI_ENUMS_7_2,
     STABLE_ENUMS,
@@ -57,7 +58,7 @@ class QomError(Exception):
     file: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class QomProperty:
     """A property of a QOM type: its QOM type name and default, if known."""
 
@@ -67,7 +68,7 @@ class QomProperty:
     default: str | None = None  # see the module docstring for the spelling
 
 
-@dataclass
+@record
 class QomType:
     """A QOM type: its parent, whether abstract, the properties it adds."""
 

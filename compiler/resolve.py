@@ -12,8 +12,8 @@ Every backend reads this result; none of them walks inheritance again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
+from .records import field, record
 from . import cpumodels, guards, lifecycle, values
 from .diagnostics import Location
 from .versions import Version
@@ -31,7 +31,7 @@ from .model import (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Provenance:
     """Where a resolved compat property comes from: set, release, source line."""
 
@@ -40,7 +40,7 @@ class Provenance:
     location: Location
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ResolvedProp:
     """A compat property as one machine type applies it, with its provenance."""
 
@@ -60,7 +60,7 @@ class ResolvedProp:
         return None if guard is None or guard.is_build_time else guard
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ResolvedOption:
     """An option's value in one machine type, and who set it."""
 
@@ -71,7 +71,7 @@ class ResolvedOption:
     set_by: str  # the family or machine whose assignment won
 
 
-@dataclass
+@record
 class ResolvedMachine:
     """One machine type of one target with everything it inherits applied."""
 
@@ -144,7 +144,7 @@ class ResolvedMachine:
         return default
 
 
-@dataclass
+@record
 class ResolvedTarget:
     """One target's machine types, as its binary registers them."""
 
@@ -163,7 +163,7 @@ class ResolvedTarget:
         return None
 
 
-@dataclass
+@record
 class Resolved:
     """The resolved model: every target's machine types, for the backends."""
 

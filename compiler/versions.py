@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from .records import record
 
 # Each part is decimal without a leading zero and fits a C int (10 digits at
 # most is checked first, so no text reaches int()'s limit on digits).
@@ -11,7 +12,7 @@ _VERSION_RE = re.compile(r"(0|[1-9][0-9]{0,9})(\.(0|[1-9][0-9]{0,9})){1,2}")
 PART_MAX = 2**31 - 1
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Version:
     """A QEMU version, X.Y or X.Y.Z, ordered numerically."""
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..records import field, record
 from ..diagnostics import Location
 from . import ImportFailure, load_parser
 
@@ -24,7 +24,7 @@ from . import ImportFailure, load_parser
 Cond = tuple
 
 
-@dataclass
+@record
 class MacroDef:
     name: str
     params: list[str] | None  # None for an object-like macro
@@ -33,7 +33,7 @@ class MacroDef:
     condition: Cond | None  # the #if nesting it is defined under
 
 
-@dataclass
+@record
 class CFile:
     path: Path
     shown: str  # project-relative path for diagnostics
@@ -429,7 +429,7 @@ def includes(cfile: CFile) -> list[str]:
     return found
 
 
-@dataclass
+@record
 class SourceTree:
     """A QEMU source tree: parsed files, cached, and their headers."""
 

@@ -9,15 +9,15 @@ and the table's entries keep their conditions from the lines they are on."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
+from ..records import field, record
 from ..diagnostics import Location
 from .csource import CFile, Cond, Macros, parse_flat, parse_text
 from .cvalues import Evaluator
 from .program import comment_text
 
 
-@dataclass
+@record
 class Element:
     node: object  # tree_sitter.Node
     cond: Cond | None
@@ -25,7 +25,7 @@ class Element:
     comment: str | None = None  # the comment lines just above it
 
 
-@dataclass
+@record
 class TableFile:
     """One C file of tables: its arrays, functions and macros."""
 

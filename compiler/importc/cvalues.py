@@ -6,14 +6,14 @@ booleans, NULL, C symbols and enum constants the sources do not define."""
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
+from ..records import record
 from .csource import Macros, parse_text
 
 SIZE_UNITS = {"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CStr:
     parts: tuple[tuple[bool, str], ...]  # (is a target-dependent macro, text)
 
@@ -27,7 +27,7 @@ class CStr:
         return "".join("${%s}" % t if is_macro else t for is_macro, t in self.parts)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CInt:
     value: int
     text: str  # as written: 0x400, 16GiB
@@ -35,27 +35,27 @@ class CInt:
     size: bool = False  # written with a size unit (16 * GiB)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CBool:
     value: bool
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CNull:
     pass
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CSymbol:
     text: str  # &spapr_irq_xics, s390_fixup_ram_size
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CEnum:
     name: str  # an enum constant no source defines (QAPI-generated)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Unknown:
     why: str
 

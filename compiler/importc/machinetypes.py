@@ -6,10 +6,10 @@ description, deprecation), computed by running the statements."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..records import field, record
 from ..diagnostics import Location
 from ..versions import Version
 from .csource import Cond, evaluate_condition, symbols_of
@@ -26,7 +26,7 @@ DEPRECATION = "m->deprecation_reason"
 IGNORED_FIELDS = {"m->init", "m->compat_props"}
 
 
-@dataclass
+@record
 class MachineType:
     name: str
     family: str

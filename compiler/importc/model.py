@@ -3,13 +3,13 @@ it into .mtc text, one file per QEMU source file."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
+from ..records import field, record
 from ..diagnostics import Location
 from ..versions import Version
 
 
-@dataclass
+@record
 class Entry:
     driver: str  # with ${MACRO} for target-dependent parts
     property: str
@@ -21,7 +21,7 @@ class Entry:
     comment_above: bool = False
 
 
-@dataclass
+@record
 class CompatSet:
     scope: str
     version: Version | None
@@ -34,7 +34,7 @@ class CompatSet:
         return self.scope if self.version is None else f"{self.scope} {self.version}"
 
 
-@dataclass
+@record
 class OptionValue:
     name: str
     text: str  # as the language writes it
@@ -44,7 +44,7 @@ class OptionValue:
     comment_above: bool = False
 
 
-@dataclass
+@record
 class OptionDecl:
     name: str
     type: str
@@ -54,7 +54,7 @@ class OptionDecl:
     enum_values: list[str] = field(default_factory=list)
 
 
-@dataclass
+@record
 class Family:
     name: str
     file: str
@@ -71,7 +71,7 @@ class Family:
     manual_lifecycle: bool = False
 
 
-@dataclass
+@record
 class InstanceStmt:
     """What a machine's instance options do: cpu-featoff, cpu-group-featoff
     (level, names), cpu-qemu-model (definition, qemu_list) or instance
@@ -89,7 +89,7 @@ class InstanceStmt:
     comment_above: bool = False
 
 
-@dataclass
+@record
 class InstanceGlobal:
     """A C global instance options set (css_migration_enabled)."""
 
@@ -102,7 +102,7 @@ class InstanceGlobal:
     location: Location
 
 
-@dataclass
+@record
 class Machine:
     family: str
     version: Version | None
@@ -120,7 +120,7 @@ class Machine:
     instance: list[InstanceStmt] = field(default_factory=list)
 
 
-@dataclass
+@record
 class Target:
     name: str
     binary: str
@@ -133,7 +133,7 @@ class Target:
 # ---- s390x CPU models (target/s390x) ------------------------------------------
 
 
-@dataclass
+@record
 class CpuFeature:
     name: str
     enum: str  # S390_FEAT_<enum>
@@ -141,7 +141,7 @@ class CpuFeature:
     location: Location
 
 
-@dataclass
+@record
 class CpuGroup:
     name: str
     enum: str  # S390_FEAT_GROUP_<enum>
@@ -150,7 +150,7 @@ class CpuGroup:
     location: Location
 
 
-@dataclass
+@record
 class CpuDefinition:
     name: str
     type: str  # as written: 0x3931
@@ -162,7 +162,7 @@ class CpuDefinition:
     guard: str | None = None
 
 
-@dataclass
+@record
 class CpuLevel:
     """What one generation/GA adds to the base, default and full sets, and
     what it first clears from those of the levels before it."""
@@ -174,14 +174,14 @@ class CpuLevel:
     comment: str | None = None  # of the clears
 
 
-@dataclass
+@record
 class CpuQemuList:
     name: str  # QEMU_V7_1
     entries: list[str]
     location: Location
 
 
-@dataclass
+@record
 class CpuModels:
     target: str
     file: str  # the .mtc file
@@ -196,7 +196,7 @@ class CpuModels:
     sources: list[str] = field(default_factory=list)  # the C files read
 
 
-@dataclass
+@record
 class Tree:
     source: str  # e.g. "QEMU 10.0.2"
     releases: dict[Version, str] = field(default_factory=dict)

@@ -5,14 +5,14 @@ files and their DEFINE_*_MACHINE expansions register."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
+from ..records import field, record
 from ..diagnostics import Location
 from .csource import CFile, Cond, Macros, apply_directive, conjoin, parse_text, walk_conditional
 from .cvalues import CBool, CInt, CStr, Evaluator
 
 
-@dataclass
+@record
 class Entry:
     """One GlobalProperty: {driver, property, value[, .optional = true]}."""
 
@@ -26,7 +26,7 @@ class Entry:
     comment_above: bool = False
 
 
-@dataclass
+@record
 class Stmt:
     kind: str  # call, assign, compat, if-deprecated, unknown
     location: Location
@@ -40,7 +40,7 @@ class Stmt:
     comment_above: bool = False
 
 
-@dataclass
+@record
 class Function:
     name: str
     file: CFile
@@ -51,7 +51,7 @@ class Function:
     locals: dict[str, object] = field(default_factory=dict)  # other static locals, evaluated
 
 
-@dataclass
+@record
 class TypeInfo:
     name: str  # the evaluated .name
     parent: str | None
@@ -63,7 +63,7 @@ class TypeInfo:
     instance_init: str | None = None
 
 
-@dataclass
+@record
 class Program:
     # By "file:name": static functions of two files may share a name (the
     # DEFINE_PC_MACHINE expansions of pc_piix.c and pc_q35.c do).

@@ -12,16 +12,16 @@ belongs in.  A property declared 'not-guest-visible' is exempt.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..records import record
 from .. import lifecycle, qomcheck
 from ..diagnostics import Location
 from ..qomvalues import same_value
 from ..versions import Version
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RegistryChange:
     """driver.property whose behaviour the head's binary changes."""
 

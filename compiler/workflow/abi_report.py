@@ -9,16 +9,16 @@ line as HEAD:machines/hw.mtc:12:5), followed by the machine types it reaches.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import date
 
+from ..records import field, record
 from ..versions import Version
 from .common import spans
 
 SEVERITIES = ("error", "note", "info")
 
 
-@dataclass
+@record
 class Finding:
     severity: str
     target: str | None
@@ -60,7 +60,7 @@ class Finding:
         )
 
 
-@dataclass
+@record
 class Cause:
     """One entry, option assignment or registry change, and every machine
     type (per target) whose finding it is."""
@@ -119,7 +119,7 @@ class Cause:
         }
 
 
-@dataclass
+@record
 class Report:
     base_label: str
     new_label: str

@@ -12,9 +12,9 @@ import contextlib
 import json
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..records import record
 from .. import pipeline
 from ..diagnostics import Diagnostics
 from ..resolve import Resolved, ResolvedMachine, ResolvedOption, ResolvedProp
@@ -304,7 +304,7 @@ def option_text(option: ResolvedOption | None) -> str:
 # ---- property defaults -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Default:
     """What a property is where no compat entry sets it, per the QOM
     registry of the machine's target."""
@@ -343,7 +343,7 @@ def property_default(resolved: Resolved, target: str, driver: str, prop: str) ->
 # ---- comparing two machines ------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class State:
     """One (driver, property) or option of a machine: the value in effect on
     every host (winner, None if unset) and the host-guarded values applied
@@ -400,7 +400,7 @@ def option_states(machine: ResolvedMachine) -> dict[str, State]:
     return states
 
 
-@dataclass
+@record
 class Delta:
     """Two machines' effective compat properties and options that differ:
     (key, state in a, state in b), sorted by driver and property / by name."""

@@ -11,7 +11,8 @@ QEMU's files are read before preprocessing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from ..records import field, record
 
 # One token: a preprocessor line (with its continuations), a comment, a
 # string or character literal, a number, an identifier or a punctuator.
@@ -35,7 +36,7 @@ class CSyntaxError(ValueError):
     unbalanced brackets); the message says where."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Token:
     kind: str  # pp, comment, str, char, num, id, punct
     text: str
@@ -91,7 +92,7 @@ _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = {")", "]", "}"}
 
 
-@dataclass
+@record
 class Item:
     """A top-level piece of a file: a function definition, a declaration, a
     macro invocation written as a statement, or a preprocessor line.

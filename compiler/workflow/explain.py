@@ -8,8 +8,8 @@ from __future__ import annotations
 import difflib
 import json
 import sys
-from dataclasses import dataclass
 
+from ..records import record
 from .. import values
 from ..model import expand_macros
 from ..resolve import ResolvedMachine
@@ -18,7 +18,7 @@ from . import common
 NAME = "explain"
 
 
-@dataclass
+@record
 class Step:
     value: object
     origin: str  # hw_compat_4_2, or the family/machine that assigned an option
@@ -252,7 +252,7 @@ def hint(close: list[str]) -> str:
 # ---- mtc show MACHINE --device DRIVER ---------------------------------------------
 
 
-@dataclass
+@record
 class DeviceValue:
     """One property of a device as a machine type has it."""
 

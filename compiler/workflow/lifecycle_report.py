@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 
+from ..records import record
 from .. import lifecycle
 from ..model import Corpus, Machine
 from ..versions import Version
@@ -28,7 +28,7 @@ from . import common
 NAME = "lifecycle"
 
 
-@dataclass
+@record
 class Status:
     machine: Machine
     deprecated: bool = False
@@ -126,7 +126,7 @@ def _rank(machine: Machine) -> float:
     return parts[0] * 1e6 + parts[1] * 1e3 + parts[2]
 
 
-@dataclass
+@record
 class Report:
     at: Version
     asked: str

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
 from datetime import date
 
+from ..records import record
 from .. import lifecycle
 from ..versions import Version
 from . import abi, common
@@ -46,7 +46,7 @@ NAME = "new-version"
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
 
-@dataclass
+@record
 class Opening:
     """What new-version X.Y does, from the arguments and machines/."""
 

@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..records import field, record
 from ..files import atomic_write, write_if_changed
 from ..model import Corpus
 from . import common
@@ -50,7 +50,7 @@ class SwapError(Exception):
         super().__init__(f"{where}: error: {message}")
 
 
-@dataclass
+@record
 class Part:
     """What one generated file replaces in one QEMU file."""
 
@@ -59,7 +59,7 @@ class Part:
     matches: object  # Item -> bool: is this item one the generated file writes
 
 
-@dataclass
+@record
 class Region:
     first_line: int
     last_line: int
@@ -69,7 +69,7 @@ class Region:
     comment_above: bool = False  # the comment right above the first item is part of it
 
 
-@dataclass
+@record
 class Swap:
     """One QEMU file and the parts of it the generated files replace."""
 

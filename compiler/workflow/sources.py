@@ -11,16 +11,16 @@ import os
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..records import field, record
 from .. import output, parser, pipeline
 from ..diagnostics import Diagnostics
 from ..versions import Version
 from . import common
 
 
-@dataclass
+@record
 class SourceFile:
     shown: str  # machines/x86/pc-q35.mtc
     path: Path

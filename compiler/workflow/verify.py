@@ -22,8 +22,8 @@ import json
 import platform
 import re
 import sys
-from dataclasses import dataclass, field
 
+from ..records import field, record
 from .. import asof, pipeline, qmp
 from ..diagnostics import Diagnostic, Diagnostics
 from ..model import HostFacts
@@ -59,7 +59,7 @@ be asked, or machines/ does not compile), 2 usage errors."""
 OLDEST = (9, 1)  # query-machines reports compat-props since QEMU 9.1
 
 
-@dataclass
+@record
 class Asked:
     """One binary and what comparing it found."""
 
@@ -89,7 +89,7 @@ class Asked:
         }
 
 
-@dataclass
+@record
 class Group:
     """One cause: a check, a location, a message, and where it shows."""
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from ..records import record
 from .. import guards
 from ..backends import json as json_backend
 from ..diagnostics import Location
@@ -36,7 +36,7 @@ FIELDS = (
 VERSIONED = re.compile(r"-\d+\.\d+(\.\d+)?\Z")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Difference:
     check: str  # verify-machine, verify-field, verify-value, verify-order, ...
     location: Location
@@ -44,7 +44,7 @@ class Difference:
     machine: str  # the machine type it shows in
 
 
-@dataclass
+@record
 class Comparison:
     compared: list[str]  # machine types on both sides
     not_modelled: list[str]  # the binary's unversioned boards machines/ leaves out

@@ -13,9 +13,9 @@ Host guards (host.os, host.kernel, accel, feature) become C expressions over
 
 from __future__ import annotations
 
+from ...records import record
 from .. import BackendError
 
-from dataclasses import dataclass
 
 from ...model import Guard
 
@@ -42,7 +42,7 @@ class CBackendError(BackendError, ValueError):
     """The model holds something C cannot express; the message says where."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Expr:
     """A C expression and its loosest operator (_PRIMARY, _AND or _OR); for
     an operator, the operands as written (where a long line may break)."""
@@ -128,7 +128,7 @@ def build_expr(guard: Guard) -> Expr:
     return _walk(guard, _build_atom)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Condition:
     """When a piece of C is compiled: when any term holds, a term being the
     conjunction of its expressions.  A term without expressions always holds."""

@@ -10,9 +10,9 @@ c-family, or not listed by a c-file, is not written in C (cchecks.py warns).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cached_property
 
+from ...records import record
 from ...model import CFamily, CFile, CScope, Corpus, Family, Machine
 from ...versions import Version
 from .conditions import CBackendError
@@ -34,7 +34,7 @@ def output_path(name: str) -> str:
     return f"{OUTPUT_DIR}/{name}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Parameter:
     """An options function's parameter: "MachineClass *m" -> m."""
 
@@ -49,7 +49,7 @@ class Parameter:
         return cls(text.strip(), match.group(2))
 
 
-@dataclass
+@record
 class FamilyStyle:
     """One family as its c-family and c-file describe it."""
 
@@ -124,7 +124,7 @@ def version_values(version: Version | None) -> dict[str, str]:
     return values
 
 
-@dataclass
+@record
 class Conventions:
     """Every c-* declaration of a corpus, looked up."""
 

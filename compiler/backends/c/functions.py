@@ -9,10 +9,9 @@ conditions share one #ifdef ... #else.
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from dataclasses import dataclass
 
+from ...records import record, replace
 from ...model import Corpus, Family
 from ... import numbers, values
 from .conditions import ALWAYS, NEVER, CBackendError, Condition, wrap_lines
@@ -24,7 +23,7 @@ _LVALUE_ROOT_RE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*->")
 _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-@dataclass
+@record
 class Stmt:
     """A statement of a function: `lines` as written (indented), under
     `condition`; an assignment names its lvalue and root variable."""
@@ -134,7 +133,7 @@ def option_stmt(assign, corpus: Corpus, conventions: Conventions, style: FamilyS
     if assign.comment:
         # The DSL's comment goes where QEMU keeps it: above the assignment.
         comment = "\n".join(block_comment(assign.comment, "    "))
-        stmt = dataclasses.replace(stmt, lines=f"{comment}\n{stmt.lines}")
+        stmt = replace(stmt, lines=f"{comment}\n{stmt.lines}")
     return stmt
 
 
@@ -146,7 +145,7 @@ def family_desc(family: Family) -> str | None:
     return None
 
 
-@dataclass
+@record
 class Function:
     """A rendered function and what it needs from the file."""
 

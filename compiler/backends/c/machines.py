@@ -42,8 +42,8 @@ none); family-wide sets of an `inline` family are static arrays of the file.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from ...records import record
 from ... import cpumodels, lifecycle
 from ...model import CompatSet, Corpus, Guard, Machine
 from .conditions import ALWAYS, NEVER, CBackendError, Condition, blocks, wrap_lines
@@ -129,7 +129,7 @@ class MachineIndex:
         return Guard("or", loc, tuple(Guard("target", loc, value=t) for t in names))
 
 
-@dataclass
+@record
 class Unit:
     """A piece of a machines file under a condition: a function or a DEFINE."""
 

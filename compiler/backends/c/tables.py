@@ -22,8 +22,8 @@ writes them then).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
+from ...records import field, record
 from ...model import CompatSet, Corpus, Guard
 from .conditions import CBackendError, Condition, host_expr, wrap_lines, wrap_return
 from .conventions import HOST_HEADER, Conventions, output_path
@@ -36,7 +36,7 @@ def is_host_guard(guard: Guard | None) -> bool:
     return guard is not None and not guard.is_build_time
 
 
-@dataclass
+@record
 class HostConditions:
     """The `static bool` condition functions of one file, one per distinct
     host guard, numbered in order of first use."""
