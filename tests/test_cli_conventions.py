@@ -225,3 +225,35 @@ def test_pre_commit_hook_runs_mtc_check_on_the_files_it_passes(project_copy, tmp
     stale = run_mtc("check", *map(str, changed), cwd=tmp_path.parent)
     assert stale.returncode == 1
     assert "generated/ is out of date" in stale.stderr
+
+
+def test_output_is_complete_when_mtc_leaves_without_teardown(tmp_path):
+    # mtc ends with os._exit (no interpreter teardown): whatever it printed
+    # must be flushed first, also when stdout is a buffered file.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    out = tmp_path / "list.txt"
+    with out.open("w") as stdout:
+        done = subprocess.run(
+            [sys.executable, "-m", "mtc", "list", "--json"], cwd=ROOT, env=env, stdout=stdout
+        )
+    assert done.returncode == 0
+    listed = json.loads(out.read_text())
+    assert {"x86_64", "s390x", "ppc64"} <= set(listed["targets"])
+
+
+def test_a_reader_that_leaves_early_is_not_an_error():
+    # `mtc list | head -1`: the pipe closes under mtc (here before mtc writes
+    # a byte); no traceback, no "Exception ignored" from the final flush.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    for unbuffered in ({}, {"PYTHONUNBUFFERED": "1"}):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mtc", "list"],
+            cwd=ROOT,
+            env={**env, **unbuffered},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        process.stdout.close()
+        stderr = process.stderr.read()
+        assert process.wait() == 0
+        assert stderr == b""
