@@ -46,6 +46,7 @@ import re
 from ...records import record
 from ... import cpumodels, lifecycle
 from ...model import CompatSet, Corpus, Guard, Machine
+from ...versions import Version
 from .conditions import ALWAYS, NEVER, CBackendError, Condition, blocks, wrap_lines
 from .conventions import Conventions, FamilyStyle, fill, output_path, version_values
 from .functions import Stmt, assignment, call, family_desc, option_stmt, render_function
@@ -58,10 +59,9 @@ _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FUNCTION_RE = re.compile(r"^static void ([A-Za-z0-9_]+)\(", re.M)
 
 
-def removed(machine: Machine, corpus: Corpus) -> bool:
+def removed(machine: Machine, release: Version | None) -> bool:
     """Removed at or before the build's release: QEMU's source no longer has it."""
-    reason = lifecycle.absent_reason(machine, None, corpus.current_release)
-    return reason is not None
+    return lifecycle.absent_reason(machine, None, release) is not None
 
 
 class MachineIndex:
@@ -73,6 +73,7 @@ class MachineIndex:
         corpus = conventions.corpus
         self.machines: dict[str, list[Machine]] = {}
         self.home: dict[int, FamilyStyle] = {}
+        release = corpus.current_release
         for style in conventions.families:
             # A machine type removed by the build's release has no code left
             # in QEMU; one only due for deletion keeps its DEFINE line, and
@@ -81,7 +82,7 @@ class MachineIndex:
                 (
                     m
                     for m in corpus.machines
-                    if m.family == style.family.name and m.name and not removed(m, corpus)
+                    if m.family == style.family.name and m.name and not removed(m, release)
                 ),
                 key=lambda m: (m.version is not None, m.version or ()),
                 reverse=True,
