@@ -151,6 +151,11 @@ def machine_json(machine: ResolvedMachine) -> dict:
     return obj
 
 
+# One encoder for the compat entries: json.dumps() with options builds a new
+# JSONEncoder per call, and a build encodes over a thousand entries.
+_encode_entry = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 @lru_cache(maxsize=None)
 def _encode_key(key: str) -> str:
     return json.dumps(key)
@@ -215,9 +220,7 @@ def render_target(
             key = (id(prop.entry), prop.driver)
             line = encoded.get(key)
             if line is None:
-                line = encoded[key] = json.dumps(
-                    prop_object(prop), ensure_ascii=False, separators=(",", ":")
-                )
+                line = encoded[key] = _encode_entry(prop_object(prop))
             parts.append(line)
         text = ",\n      ".join(parts)
         rendered[id(machine.machine)] = (text, len(props))
