@@ -5,9 +5,10 @@ repr=False), becomes a class with __init__, __repr__ and, unless eq=False,
 __eq__ (and __hash__ when frozen) -- as @dataclass would make it.
 
 Why not @dataclass: every mtc command is a fresh process that defines some
-ninety record classes before it does anything, and @dataclass spends about
-0.3 ms on each (Field objects, string checks of every annotation, a compile
-per generated method) and imports inspect: a third of mtc's start-up.
+seventy record classes before it does anything (a build), and @dataclass
+spends about 0.3 ms on each (Field objects, string checks of every
+annotation, a compile per generated method) and imports inspect: half of
+what a build spent importing.
 record() reads the annotations, compiles one small __init__ per class and
 shares everything else (__eq__ and __hash__ compare the fields read by one
 operator.attrgetter).
@@ -41,11 +42,6 @@ class FrozenRecordError(AttributeError):
     """Assigning to a field of a frozen record."""
 
 
-def fields(record_or_class) -> tuple[str, ...]:
-    """The field names of a record (or record class), in order."""
-    return record_or_class.__record_fields__
-
-
 def replace(record, **changes):
     """A new record like `record` with some fields changed (through __init__,
     so factories and frozen records behave)."""
@@ -73,31 +69,27 @@ def _make_record(cls, frozen: bool, eq: bool):
     params, body, shown = [], [], []
     env: dict = {"_MISSING": _MISSING, "_set": object.__setattr__}
     for name in names:
-        option = cls.__dict__.get(name, _MISSING)
+        declared = cls.__dict__.get(name, _MISSING)
+        if isinstance(declared, RecordField):
+            option = declared
+            # Leave on the class what @dataclass leaves: the default, if any.
+            if option.default is _MISSING:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, option.default)
+        else:  # a plain default, or none
+            option = RecordField(declared, _MISSING, True)
         value = name
-        if isinstance(option, RecordField):
-            if option.default_factory is not _MISSING:
-                env[f"_factory_{name}"] = option.default_factory
-                params.append(f"{name}=_MISSING")
-                value = f"_factory_{name}() if {name} is _MISSING else {name}"
-            elif option.default is not _MISSING:
-                env[f"_default_{name}"] = option.default
-                params.append(f"{name}=_default_{name}")
-            else:
-                params.append(name)
-            if name in cls.__dict__:
-                if option.default is _MISSING:
-                    delattr(cls, name)
-                else:  # as @dataclass leaves it: the default on the class
-                    setattr(cls, name, option.default)
-            if option.repr:
-                shown.append(name)
+        if option.default_factory is not _MISSING:
+            env[f"_factory_{name}"] = option.default_factory
+            params.append(f"{name}=_MISSING")
+            value = f"_factory_{name}() if {name} is _MISSING else {name}"
+        elif option.default is not _MISSING:
+            env[f"_default_{name}"] = option.default
+            params.append(f"{name}=_default_{name}")
         else:
-            if option is _MISSING:
-                params.append(name)
-            else:
-                env[f"_default_{name}"] = option
-                params.append(f"{name}=_default_{name}")
+            params.append(name)
+        if option.repr:
             shown.append(name)
         body.append(f"_set(self, {name!r}, {value})" if frozen else f"self.{name} = {value}")
 
@@ -114,7 +106,8 @@ def _make_record(cls, frozen: bool, eq: bool):
         cls.__init__ = namespace["__init__"]
     cls.__record_fields__ = tuple(names)
     cls.__record_shown__ = tuple(shown)
-    # The field values as one tuple, read in C: what __eq__ and __hash__ compare.
+    # The field values as one tuple, read in C: what __eq__ and __hash__
+    # compare (the class as well, so that one field still makes a tuple).
     cls.__record_values__ = staticmethod(attrgetter(*names, "__class__"))
     if "__repr__" not in own:
         cls.__repr__ = _repr
